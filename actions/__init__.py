@@ -1,0 +1,1 @@
+"""Custom actions for rasa (rasa-sdk), run in-process by the framework."""

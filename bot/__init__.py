@@ -1,0 +1,1 @@
+"""Customer-care chatbot framework: the runtime (channels, pipeline, engine, store, web)."""

@@ -1,0 +1,89 @@
+"""The web app: channels' and agents' routes, health, and every error mapped to JSON."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from sanic import Request, Sanic, response
+from sanic.exceptions import SanicException
+from sanic.response import HTTPResponse
+
+from bot.config import Settings
+from bot.errors import BotError, NotFound
+from bot.runtime import Runtime, build_channels
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, model_path: Path, *, name: str = "fernhill_care") -> Sanic:
+    """Build the app; the store and engine start with the server.
+
+    Args:
+        settings: The validated settings.
+        model_path: The trained rasa model to serve.
+        name: The sanic app name (unique per process).
+    """
+    app = Sanic(name)
+    app.config.REQUEST_MAX_SIZE = settings.server.max_request_bytes
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.config.MOTD = False
+    runtime = Runtime(settings, model_path, build_channels(settings))
+    app.ctx.runtime = runtime
+
+    for adapter in runtime.channels:
+        app.blueprint(adapter.blueprint())
+    app.blueprint(runtime.agents_api.blueprint())
+    enabled = sorted(adapter.name for adapter in runtime.channels)
+
+    async def health(request: Request) -> HTTPResponse:
+        engine = runtime.engine
+        return response.json(
+            {"status": "ok", "model": engine.model_name if engine else None, "channels": enabled}
+        )
+
+    async def unknown_channel(request: Request, channel: str) -> HTTPResponse:
+        raise NotFound(f"unknown channel {channel!r}; enabled channels: {', '.join(enabled)}")
+
+    async def home(request: Request) -> HTTPResponse:
+        return response.redirect("/chat/" if "webchat" in enabled else "/health")
+
+    app.add_route(health, "/health", methods=["GET"])
+    app.add_route(home, "/", methods=["GET"])
+    app.add_route(unknown_channel, "/webhooks/<channel>/webhook", methods=["GET", "POST"])
+    app.error_handler.add(BotError, _bot_error)
+    app.error_handler.add(SanicException, _sanic_error)
+    app.error_handler.add(Exception, _unexpected_error)
+
+    @app.before_server_start
+    async def start(app: Sanic, _loop: Any) -> None:
+        await runtime.start()
+
+    @app.after_server_stop
+    async def stop(app: Sanic, _loop: Any) -> None:
+        await runtime.stop()
+
+    return app
+
+
+async def _bot_error(request: Request, error: Exception) -> HTTPResponse:
+    assert isinstance(error, BotError)
+    if not error.quiet:
+        logger.error("%s %s: %s", request.method, request.path, error.message)
+    return response.json({"error": error.message}, status=error.status_code)
+
+
+async def _sanic_error(request: Request, error: Exception) -> HTTPResponse:
+    assert isinstance(error, SanicException)
+    status = getattr(error, "status_code", 500)
+    message = str(error) or "request failed"
+    if status == 413:
+        limit = request.app.config.REQUEST_MAX_SIZE
+        message = f"the request body is over the limit of {limit} bytes"
+    return response.json({"error": message}, status=status)
+
+
+async def _unexpected_error(request: Request, error: Exception) -> HTTPResponse:
+    logger.exception("Unexpected error on %s %s", request.method, request.path, exc_info=error)
+    return response.json({"error": "internal error; it has been logged"}, status=500)

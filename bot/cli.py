@@ -1,0 +1,129 @@
+"""The command line: run, train, shell, validate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from bot.config import Settings, load_settings
+from bot.errors import BotError
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run one command; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    _quiet_noisy_loggers()
+    try:
+        settings = load_settings(args.config)
+        return int(args.command(args, settings) or 0)
+    except BotError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Train if the data changed, then serve the bot."""
+    from bot.app import create_app
+    from bot.engine import RasaProject, ensure_model
+
+    server = replace(
+        settings.server,
+        host=args.host or settings.server.host,
+        port=args.port or settings.server.port,
+    )
+    settings = replace(settings, server=server)
+    project = RasaProject.from_settings(settings.project, settings.source)
+    model = ensure_model(project, Path(settings.engine.model_dir))
+    app = create_app(settings, model)
+    print(f"Serving {settings.brand.name} on http://{server.host}:{server.port}/chat/", flush=True)
+    app.run(host=server.host, port=server.port, workers=server.workers, access_log=False)
+    return 0
+
+
+def train(args: argparse.Namespace, settings: Settings) -> int:
+    """Train the model (skipped when nothing changed, unless --force)."""
+    from bot.engine import RasaProject, ensure_model
+    from bot.engine import train as train_model
+
+    project = RasaProject.from_settings(settings.project, settings.source)
+    model_dir = Path(settings.engine.model_dir)
+    path = train_model(project, model_dir) if args.force else ensure_model(project, model_dir)
+    print(f"Model: {path}")
+    return 0
+
+
+def shell(args: argparse.Namespace, settings: Settings) -> int:
+    """Chat with the bot in the terminal."""
+    from bot.shell import chat
+
+    return asyncio.run(chat(settings))
+
+
+def validate(args: argparse.Namespace, settings: Settings) -> int:
+    """Check the settings and the rasa project; print every problem found."""
+    from bot.validation import validate_project
+
+    problems = validate_project(settings)
+    for problem in problems:
+        print(problem)
+    print("valid" if not problems else f"{len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def agents(args: argparse.Namespace, settings: Settings) -> int:
+    """List agents, or issue an agent's API token."""
+    from bot.agents_cli import issue_token, list_agents
+
+    if args.agents_command == "token":
+        return asyncio.run(issue_token(settings, args.login))
+    return asyncio.run(list_agents(settings))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument("--config", help="settings file (default: config/bot.yml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    command = commands.add_parser("run", help="train if needed, then serve the bot")
+    command.add_argument("--host", help="address to listen on")
+    command.add_argument("--port", type=int, help="port to listen on")
+    command.set_defaults(command=run)
+
+    command = commands.add_parser("train", help="train the model if the data changed")
+    command.add_argument("--force", action="store_true", help="train even if nothing changed")
+    command.set_defaults(command=train)
+
+    command = commands.add_parser("shell", help="chat with the bot in the terminal")
+    command.set_defaults(command=shell)
+
+    command = commands.add_parser("validate", help="check settings, data and domain")
+    command.set_defaults(command=validate)
+
+    command = commands.add_parser("agents", help="list agents or issue an API token")
+    command.set_defaults(command=agents, agents_command="list")
+    actions = command.add_subparsers(dest="agents_command", metavar="ACTION")
+    actions.add_parser("list", help="the configured agents and their presence")
+    token = actions.add_parser("token", help="print a new API token for an agent")
+    token.add_argument("login", help="the agent's login in config/handoff.yml")
+    return parser
+
+
+def _quiet_noisy_loggers() -> None:
+    for name in ("tensorflow", "absl", "matplotlib", "rasa", "sanic.access", "urllib3"):
+        logging.getLogger(name).setLevel(logging.WARNING)

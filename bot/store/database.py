@@ -1,0 +1,81 @@
+"""Connecting to the store's database: URL normalisation, drivers, SQLite tuning."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
+
+from bot.errors import ConfigError
+
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+_SYNC_DRIVERS = {"sqlite": "sqlite+pysqlite", "postgresql": "postgresql+psycopg2"}
+
+
+def parse_database_url(url: str, *, asynchronous: bool = True) -> URL:
+    """Accept any SQLite or PostgreSQL URL and pick the driver the store uses.
+
+    `sqlite:///var/bot.db`, `postgresql://user@host/db` and URLs that already name a
+    driver all work; other databases are refused with a clear error.
+    """
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError as error:
+        raise ConfigError("database", "database.url", f"not a database URL: {url!r}") from error
+    backend = parsed.get_backend_name()
+    drivers = _ASYNC_DRIVERS if asynchronous else _SYNC_DRIVERS
+    if backend not in drivers:
+        raise ConfigError(
+            "database",
+            "database.url",
+            f"unsupported database {backend!r}; use sqlite:/// or postgresql://",
+        )
+    return parsed.set(drivername=drivers[backend])
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """Create the async engine for `url`, creating a SQLite file's folder if needed."""
+    parsed = parse_database_url(url)
+    options: dict[str, Any] = {"future": True}
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # aiosqlite opens a thread per connection; keep a few instead of one per query.
+            options.update(poolclass=AsyncAdaptedQueuePool, pool_size=5, max_overflow=5)
+        engine = create_async_engine(parsed, **options)
+        _tune_sqlite(engine)
+        return engine
+    options.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(parsed, **options)
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    """WAL for concurrent readers, and writers that queue instead of failing.
+
+    Every transaction starts with `BEGIN IMMEDIATE`: a read-then-write transaction
+    then takes the write lock up front instead of failing with "database is locked"
+    when it tries to upgrade, which is what makes claims race-safe on SQLite.
+    """
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "busy_timeout=10000",
+            "foreign_keys=ON",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    event.listen(engine.sync_engine, "connect", on_connect)
+    event.listen(engine.sync_engine, "begin", on_begin)

@@ -1,0 +1,120 @@
+"""The framework's tables, as SQLAlchemy Core metadata.
+
+Alembic migrations in `bot/store/migrations` create and upgrade them; this module is
+their single source of truth for queries.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("external_id", sa.String(255), nullable=False),
+    sa.Column("display_name", sa.String(255)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("channel", "external_id", name="uq_customers_channel_external_id"),
+)
+
+threads = sa.Table(
+    "threads",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("customer_id", sa.Integer, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("chat_id", sa.String(255), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("closed_at", sa.DateTime(timezone=True)),
+    # Handoff: who owns it, why it was escalated, and its service level.
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id")),
+    sa.Column("team", sa.String(64)),
+    sa.Column("language", sa.String(16)),
+    sa.Column("topic", sa.String(64)),
+    sa.Column("public", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("escalated_at", sa.DateTime(timezone=True)),
+    sa.Column("escalation_score", sa.Float),
+    sa.Column("escalation_reason", sa.Text),
+    sa.Column("first_response_at", sa.DateTime(timezone=True)),
+    sa.Column("sla_breached_at", sa.DateTime(timezone=True)),
+    sa.Column("resolved_at", sa.DateTime(timezone=True)),
+    sa.Column("rating", sa.Integer),
+)
+# At most one open thread per chat; closed ones stay as the customer's history.
+sa.Index(
+    "uq_threads_open_chat",
+    threads.c.channel,
+    threads.c.chat_id,
+    unique=True,
+    sqlite_where=threads.c.closed_at.is_(None),
+    postgresql_where=threads.c.closed_at.is_(None),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("thread_id", sa.Integer, sa.ForeignKey("threads.id"), nullable=False, index=True),
+    sa.Column("author", sa.String(16), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.Column("reply_to_id", sa.Integer, sa.ForeignKey("messages.id")),
+    # "channel:chat:message-id" of an inbound delivery; repeats are stored once.
+    sa.Column("delivery_key", sa.String(400), unique=True),
+    sa.Column("channel_message_id", sa.String(255)),
+    sa.Column("payload", sa.JSON),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id")),
+    # What the engine and the detector made of a customer's message.
+    sa.Column("intent", sa.String(128)),
+    sa.Column("intent_confidence", sa.Float),
+    sa.Column("negativity", sa.Float),
+)
+
+agents = sa.Table(
+    "agents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("login", sa.String(64), nullable=False, unique=True),
+    sa.Column("presence", sa.String(16), nullable=False),
+    sa.Column("presence_changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_assigned_at", sa.DateTime(timezone=True)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+agent_credentials = sa.Table(
+    "agent_credentials",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # "token" or "password"
+    sa.Column("secret_hash", sa.String(255), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+)
+
+thread_events = sa.Table(
+    "thread_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("thread_id", sa.Integer, sa.ForeignKey("threads.id"), nullable=False, index=True),
+    sa.Column("event", sa.String(32), nullable=False),
+    sa.Column("from_state", sa.String(16), nullable=False),
+    sa.Column("to_state", sa.String(16), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),  # an agent's login, "bot" or "system"
+    sa.Column("reason", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,71 @@
+"""The detector's settings: the `detection:` section of `config/handoff.yml`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SIGNALS = (
+    "complaint",
+    "complaint_intent",
+    "asked_for_human",
+    "fallbacks",
+    "low_confidence",
+    "repetition",
+    "negative_trend",
+    "shouting",
+    "insult",
+    "emphasis",
+    "public_complaint",
+    "vip",
+)
+
+
+@dataclass(frozen=True)
+class SignalSettings:
+    """How much one signal counts, and whether it counts at all."""
+
+    weight: float = 1.0
+    enabled: bool = True
+
+
+def _default_signals() -> dict[str, SignalSettings]:
+    weights = {
+        "complaint": 1.0,
+        "complaint_intent": 0.8,
+        "asked_for_human": 1.0,
+        "fallbacks": 0.7,
+        "low_confidence": 0.3,
+        "repetition": 0.5,
+        "negative_trend": 0.6,
+        "shouting": 0.35,
+        "insult": 0.6,
+        "emphasis": 0.25,
+        "public_complaint": 0.6,
+        "vip": 0.3,
+    }
+    return {name: SignalSettings(weight) for name, weight in weights.items()}
+
+
+@dataclass(frozen=True)
+class DetectionSettings:
+    """When a thread should go to a person.
+
+    Signals combine as a weighted noisy-OR: score = 1 - prod(1 - weight * strength).
+    The thread is escalated when the score reaches `threshold`.
+    """
+
+    threshold: float = 0.6
+    complaint_min_probability: float = 0.5
+    low_confidence_below: float = 0.45
+    fallbacks_to_escalate: int = 2
+    trend_window: int = 3
+    vip_tiers: list[str] = field(default_factory=lambda: ["vip", "gold"])
+    human_intents: list[str] = field(default_factory=lambda: ["request_human"])
+    complaint_intents: list[str] = field(default_factory=lambda: ["complaint"])
+    fallback_intents: list[str] = field(default_factory=lambda: ["nlu_fallback"])
+    signals: dict[str, SignalSettings] = field(default_factory=_default_signals)
+
+    def weight(self, signal: str) -> float:
+        """The signal's weight, 0 when it is switched off."""
+        spec = self.signals.get(signal, SignalSettings())
+        return spec.weight if spec.enabled else 0.0

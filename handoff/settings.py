@@ -1,0 +1,118 @@
+"""Handoff settings, from `config/handoff.yml`: detection, agents, teams, routing, SLA.
+
+Agents and teams live in the file (under version control, reviewed like code); what
+changes by the minute (presence, load, tokens) lives in the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.config import parse_section, read_yaml
+from bot.errors import ConfigError
+from handoff.detection.settings import DetectionSettings
+from handoff.hours import WorkingHours
+
+DEFAULT_HANDOFF_PATH = Path("config/handoff.yml")
+ROLES = ("agent", "supervisor")
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    """One person who answers customers."""
+
+    login: str
+    display_name: str
+    role: str = "agent"
+    teams: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=lambda: ["en"])
+    skills: list[str] = field(default_factory=list)
+    capacity: int = 3
+    hours: str = "always"
+
+    @property
+    def working_hours(self) -> WorkingHours:
+        """The parsed `hours`."""
+        return WorkingHours.parse(self.hours)
+
+
+@dataclass(frozen=True)
+class TeamSettings:
+    """A group of agents that threads can be routed or transferred to."""
+
+    name: str
+    topics: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RoutingSettings:
+    """How threads find agents."""
+
+    default_team: str | None = None
+    handle_time_minutes: float = 6.0
+    public_channels_reply_publicly: bool = True
+
+
+@dataclass(frozen=True)
+class SlaSettings:
+    """Service-level targets."""
+
+    first_response_minutes: float = 5.0
+    check_interval_seconds: float = 15.0
+
+
+@dataclass(frozen=True)
+class HandoffSettings:
+    """The whole handoff configuration."""
+
+    detection: DetectionSettings = field(default_factory=DetectionSettings)
+    agents: list[AgentSettings] = field(default_factory=list)
+    teams: dict[str, TeamSettings] = field(default_factory=dict)
+    routing: RoutingSettings = field(default_factory=RoutingSettings)
+    sla: SlaSettings = field(default_factory=SlaSettings)
+    source: str = "(defaults)"
+
+    def agent(self, login: str) -> AgentSettings | None:
+        """An agent by login name."""
+        return next((agent for agent in self.agents if agent.login == login), None)
+
+
+def load_handoff_settings(path: str | Path | None = None) -> HandoffSettings:
+    """Read and check `config/handoff.yml` (defaults when it does not exist).
+
+    Raises:
+        ConfigError: A value is invalid, an agent's hours cannot be read, two agents
+            share a login, or an agent names a team that is not defined.
+    """
+    if path is None and not DEFAULT_HANDOFF_PATH.exists():
+        return HandoffSettings()
+    path = Path(path or DEFAULT_HANDOFF_PATH)
+    source = str(path)
+    data = read_yaml(path)
+    settings = parse_section(HandoffSettings, {**data, "source": source}, source)
+    _check(settings, source)
+    return settings
+
+
+def _check(settings: HandoffSettings, source: str) -> None:
+    seen: set[str] = set()
+    for index, agent in enumerate(settings.agents):
+        key = f"agents[{index}]"
+        if agent.login in seen:
+            raise ConfigError(source, f"{key}.login", f"{agent.login!r} is used twice")
+        seen.add(agent.login)
+        if agent.role not in ROLES:
+            raise ConfigError(source, f"{key}.role", f"must be one of {', '.join(ROLES)}")
+        if agent.capacity < 1:
+            raise ConfigError(source, f"{key}.capacity", "must be at least 1")
+        try:
+            agent.working_hours  # noqa: B018 - parsed here to fail at start-up
+        except ValueError as error:
+            raise ConfigError(source, f"{key}.hours", str(error)) from None
+        for team in agent.teams:
+            if team not in settings.teams:
+                raise ConfigError(source, f"{key}.teams", f"team {team!r} is not under teams:")
+    default = settings.routing.default_team
+    if default is not None and default not in settings.teams:
+        raise ConfigError(source, "routing.default_team", f"team {default!r} is not under teams:")

@@ -1,0 +1,76 @@
+"""Shared fixtures: stores on real SQLite and PostgreSQL, and live servers on both."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.store import Store
+from bot.store.migrate import upgrade_async
+from tests import servers
+from tests.servers import LiveServer, fresh_postgres_database, postgres_reachable
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_postgres() -> None:
+    """Skip without PostgreSQL on a developer's machine; fail in CI, which must test it."""
+    if postgres_reachable():
+        return
+    message = "PostgreSQL is not reachable at 127.0.0.1:5432"
+    if IN_CI:
+        pytest.fail(f"{message}; CI requires it")
+    pytest.skip(message)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each kind."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'bot.db'}"
+        return
+    require_postgres()
+    with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    """A migrated store on each kind of database."""
+    await upgrade_async(database_url)
+    opened = Store.connect(database_url)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture(scope="session")
+def live_server_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The bot running with the embedded defaults (a SQLite store)."""
+    workdir = tmp_path_factory.mktemp("server-sqlite")
+    with servers.live_server(workdir, f"sqlite:///{workdir / 'bot.db'}") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def live_server_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The bot running on a PostgreSQL store."""
+    require_postgres()
+    workdir = tmp_path_factory.mktemp("server-postgres")
+    with fresh_postgres_database() as url, servers.live_server(workdir, url) as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest) -> LiveServer:
+    """The live bot, on each kind of store."""
+    name = "live_server_sqlite" if request.param == "sqlite" else "live_server_postgres"
+    return request.getfixturevalue(name)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server_sqlite: LiveServer) -> LiveServer:
+    """The live bot with the embedded defaults (for browser tests)."""
+    return live_server_sqlite

@@ -1,0 +1,152 @@
+"""Real servers for tests: a fresh PostgreSQL database, and the bot as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psycopg2
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_SERVER = os.environ.get("BOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def postgres_reachable() -> bool:
+    try:
+        psycopg2.connect(f"{POSTGRES_SERVER}/test", connect_timeout=3).close()
+    except psycopg2.OperationalError:
+        return False
+    return True
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """Create an empty database for one test (or session) and drop it afterwards."""
+    name = f"bot_test_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(f"{POSTGRES_SERVER}/test")
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        yield f"{POSTGRES_SERVER}/{name}"
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@dataclass
+class LiveServer:
+    """A running `python -m bot run`."""
+
+    url: str
+    database_url: str
+    log_path: Path
+    process: subprocess.Popen[bytes]
+    env: dict[str, str]
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run `python -m bot ARGS` against this server's store and settings."""
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    def token(self, login: str) -> str:
+        """An API token for an agent, issued once by the command line."""
+        if login not in self.tokens:
+            result = self.cli("agents", "token", login)
+            assert result.returncode == 0, result.stderr
+            self.tokens[login] = result.stdout.strip()
+        return self.tokens[login]
+
+
+TEST_AGENTS = """
+teams:
+  care: {name: Customer care, topics: [orders, delivery, returns, account]}
+  billing: {name: Billing, topics: [payments]}
+routing: {default_team: care, handle_time_minutes: 4}
+agents:
+  - {login: ana, display_name: Ana, teams: [care], languages: [en], skills: [orders], capacity: 2}
+  - {login: ben, display_name: Ben, teams: [care], languages: [en, de], skills: [returns],
+     capacity: 2}
+  - {login: cleo, display_name: Cleo, teams: [billing], languages: [en], capacity: 1}
+  - {login: sam, display_name: Sam, role: supervisor, teams: [care, billing], capacity: 5}
+"""
+
+
+def handoff_config(workdir: Path, *, sla_minutes: float = 5, check_seconds: float = 15) -> Path:
+    """The real detection settings, with the test agents and the given SLA."""
+    detection = (ROOT / "config" / "handoff.yml").read_text()
+    detection = detection.split("\nagents:")[0].split("\nteams:")[0]
+    path = workdir / "handoff.yml"
+    sla = f"sla: {{first_response_minutes: {sla_minutes}, check_interval_seconds: {check_seconds}}}"
+    path.write_text(f"{detection}\n{TEST_AGENTS}\n{sla}\n")
+    return path
+
+
+@contextmanager
+def live_server(
+    workdir: Path, database_url: str, *, handoff: Path | None = None, timeout: float = 300
+) -> Iterator[LiveServer]:
+    """Start the bot on a free port with its own store, tracker database and agents."""
+    port = free_port()
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'trackers.db'}\n"
+    )
+    env = {
+        **os.environ,
+        "BOT_DATABASE_URL": database_url,
+        "BOT_ENGINE_ENDPOINTS": str(endpoints),
+        "BOT_SERVER_PORT": str(port),
+        "BOT_PROJECT_HANDOFF": str(handoff or handoff_config(workdir)),
+    }
+    log_path = workdir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", database_url, log_path, process, env)
+    try:
+        _wait_until_ready(server, timeout)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _wait_until_ready(server: LiveServer, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"the server exited:\n{server.log()[-4000:]}")
+        try:
+            if httpx.get(f"{server.url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the server was not ready in {timeout:.0f} s:\n{server.log()[-4000:]}")
