@@ -68,7 +68,7 @@ class Runtime:
         handoff_settings = load_handoff_settings(settings.project.handoff)
         templates = Templates.from_domain(project.domain)
         detector = Detector.from_settings(
-            handoff_settings.detection, Path(settings.project.handoff_examples)
+            handoff_settings.detection, Path(settings.project.handoff_examples), project.files()
         )
         await upgrade_async(settings.database.url)
         self.store = store = Store.connect(settings.database.url)

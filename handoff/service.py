@@ -55,7 +55,11 @@ class Actor:
         """Supervisors act on every thread; agents on their own and their teams' threads."""
         if self.supervisor or thread.agent_id == self.id:
             return True
-        return thread.agent_id is None and (thread.team is None or thread.team in self.teams)
+        return thread.agent_id is None and self.may_claim_from(thread)
+
+    def may_claim_from(self, thread: Thread) -> bool:
+        """Whether the thread is in one of this agent's teams' queues."""
+        return self.supervisor or thread.team is None or thread.team in self.teams
 
 
 @dataclass(frozen=True)
@@ -159,7 +163,7 @@ class HandoffService:
 
     async def claim(self, actor: Actor, thread_id: int) -> Thread:
         """Take a queued (or bot) thread; of two agents at once, exactly one wins."""
-        thread = await self._thread_for(actor, thread_id)
+        thread = await self._thread_for(actor, thread_id, for_claim=True)
         moved = await self.handoff_store.move(
             thread_id, _E.CLAIM, [_S.QUEUED, _S.BOT], _S.WITH_AGENT, actor=actor.login,
             agent_id=actor.id, escalated_at=thread.escalated_at or self._clock(),
@@ -330,9 +334,10 @@ class HandoffService:
             notice = self.templates.render(
                 "utter_handoff_queued", position=position, wait=_minutes(wait)
             )
-        else:
-            opening = next_opening(snapshots, request, now)
+        elif (opening := next_opening(snapshots, request, now)) > now:
             notice = self.templates.render("utter_handoff_closed", opening=_when(opening, now))
+        else:  # within working hours, but nobody is online
+            notice = self.templates.render("utter_handoff_unstaffed")
         return await self._say(thread, notice, notify)
 
     async def _assign(
@@ -379,10 +384,12 @@ class HandoffService:
             raise Conflict(await self._why_not_open(thread.id, event.value.replace("_", " ")))
         return moved
 
-    async def _thread_for(self, actor: Actor, thread_id: int) -> Thread:
+    async def _thread_for(self, actor: Actor, thread_id: int, *, for_claim: bool = False) -> Thread:
         thread = await self.handoff_store.thread(thread_id)
         if thread is None:
             raise NotFound(f"no thread {thread_id}")
+        if for_claim and thread.agent_id is not None and actor.may_claim_from(thread):
+            return thread  # taken already: the claim itself reports the conflict
         if not actor.may_act_on(thread):
             raise Forbidden(f"thread {thread_id} belongs to another agent or team")
         return thread

@@ -20,6 +20,7 @@ REQUIRED = (
     "utter_handoff_assigned",
     "utter_handoff_queued",
     "utter_handoff_closed",
+    "utter_handoff_unstaffed",
     "utter_handoff_transferred",
     "utter_handoff_delay",
     "utter_handed_back",

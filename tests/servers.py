@@ -15,9 +15,16 @@ from pathlib import Path
 
 import httpx
 import psycopg2
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_SERVER = os.environ.get("BOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+
+
+def variants(response: str) -> set[str]:
+    """The texts a response template of the demo domain can produce."""
+    domain = yaml.safe_load((ROOT / "data" / "domain.yml").read_text())
+    return {variant["text"] for variant in domain["responses"][response]}
 
 
 def free_port() -> int:
@@ -94,13 +101,20 @@ agents:
 """
 
 
-def handoff_config(workdir: Path, *, sla_minutes: float = 5, check_seconds: float = 15) -> Path:
-    """The real detection settings, with the test agents and the given SLA."""
+def handoff_config(
+    workdir: Path,
+    *,
+    sla_minutes: float = 5,
+    check_seconds: float = 15,
+    hours: str = "always",
+) -> Path:
+    """The real detection settings, with the test agents, their hours and the given SLA."""
     detection = (ROOT / "config" / "handoff.yml").read_text()
     detection = detection.split("\nagents:")[0].split("\nteams:")[0]
+    agents = TEST_AGENTS.replace("capacity:", f"hours: {hours}, capacity:")
     path = workdir / "handoff.yml"
     sla = f"sla: {{first_response_minutes: {sla_minutes}, check_interval_seconds: {check_seconds}}}"
-    path.write_text(f"{detection}\n{TEST_AGENTS}\n{sla}\n")
+    path.write_text(f"{detection}\n{agents}\n{sla}\n")
     return path
 
 

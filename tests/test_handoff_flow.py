@@ -6,13 +6,14 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.servers import LiveServer, handoff_config, live_server
+from tests.servers import LiveServer, handoff_config, live_server, variants
 
 COMPLAINT = "This is ridiculous, my lamp arrived smashed and nobody answers my emails!!!"
 AGENTS = ("ana", "ben", "cleo", "sam")
@@ -141,13 +142,35 @@ def test_nobody_free_means_a_queue_with_position_then_assignment(
     assert "Ana" in " ".join(third.texts("hello?"))  # the notice waited for them
 
 
-def test_closed_hours_say_when_someone_will_answer(
+def test_nobody_online_in_working_hours_means_the_message_waits(
     server: LiveServer, team: dict[str, Agent]
 ) -> None:
     customer = Customer(server)
-    answer = " ".join(customer.texts("I want to talk to a real person please"))
-    assert "leave" in answer.lower() or "message" in answer.lower()
+    answer = customer.texts("I want to talk to a real person please")
+    assert answer == [] or answer[-1] in variants("utter_handoff_unstaffed")
+    assert answer, "the customer must be told that nobody is online"
     assert thread_of(team["sam"], customer)["state"] == "queued"
+
+
+@pytest.fixture(scope="module")
+def closed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """Agents who work only on the day after tomorrow."""
+    workdir = tmp_path_factory.mktemp("closed-server")
+    workday = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%a")
+    config = handoff_config(workdir, hours=f"{workday} 09:00-17:00 UTC")
+    with live_server(workdir, f"sqlite:///{workdir / 'bot.db'}", handoff=config) as running:
+        yield running
+
+
+def test_outside_working_hours_the_customer_is_told_when_someone_answers(
+    closed_server: LiveServer,
+) -> None:
+    Agent(closed_server, "ana").presence("online")  # online, but off shift: not routed to
+    customer = Customer(closed_server)
+    (answer,) = customer.texts("I want to talk to a real person please")
+    workday = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%A")
+    assert f"on {workday} at 09:00 UTC" in answer
+    assert thread_of(Agent(closed_server, "sam"), customer)["state"] == "queued"
 
 
 def test_transfer_to_another_agent(server: LiveServer, team: dict[str, Agent]) -> None:

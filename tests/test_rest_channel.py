@@ -5,23 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from bot.store import Store
 from bot.store.schema import messages
-from tests.servers import LiveServer
-
-DOMAIN = yaml.safe_load(Path("data/domain.yml").read_text())
-
-
-def variants(response: str) -> set[str]:
-    """The texts a response template can produce."""
-    return {variant["text"] for variant in DOMAIN["responses"][response]}
+from tests.servers import LiveServer, variants
 
 
 def send(server: LiveServer, payload: Any, **options: Any) -> httpx.Response:

@@ -1,8 +1,11 @@
 """The frustration and complaint classifier: character and word n-grams, logistic regression.
 
 Character n-grams carry across languages and spelling mistakes, so a few hundred
-examples in `data/handoff/frustration.yml` go a long way. Training takes about a
-second, so the model is trained at start-up rather than shipped.
+examples in `data/handoff/frustration.yml` go a long way. The designers' NLU data
+adds more: complaint intents count as frustrated, the routine intents as calm, so a
+plain "when is customer service open?" is not mistaken for a complaint because
+complaints also mention customer service. Training takes about a second, so the
+model is trained at start-up rather than shipped.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import re
 
 import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -19,6 +24,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from bot.errors import ConfigError
 
 LABELS = ("calm", "frustrated")
+_ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\{[^}]*\}")
 
 
 def read_examples(path: Path) -> tuple[list[str], list[int]]:
@@ -45,6 +51,33 @@ def read_examples(path: Path) -> tuple[list[str], list[int]]:
     return texts, labels
 
 
+def read_nlu_examples(
+    paths: Sequence[Path], frustrated: Sequence[str], ignored: Sequence[str] = ()
+) -> tuple[list[str], list[int]]:
+    """Texts and labels from rasa NLU files: `frustrated` intents 1, the others 0.
+
+    `ignored` intents (asking for a person, say, which is neither calm nor a
+    complaint) are left out, and so is anything that is not an intent's examples.
+    """
+    texts: list[str] = []
+    labels: list[int] = []
+    for path in paths:
+        try:
+            data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as error:
+            raise ConfigError(str(path), "nlu", f"cannot read the NLU data: {error}") from None
+        for block in data.get("nlu") or []:
+            intent = block.get("intent") if isinstance(block, dict) else None
+            if not intent or intent in ignored or not isinstance(block.get("examples"), str):
+                continue
+            for line in block["examples"].splitlines():
+                text = _ANNOTATION.sub(lambda m: m.group(1) or m.group(2), line.strip()[2:])
+                if line.strip().startswith("- ") and text.strip():
+                    texts.append(text.strip())
+                    labels.append(int(intent in frustrated))
+    return texts, labels
+
+
 class FrustrationClassifier:
     """P(frustrated or complaining) for a customer message."""
 
@@ -68,9 +101,14 @@ class FrustrationClassifier:
         return cls(pipeline)
 
     @classmethod
-    def from_examples(cls, path: Path) -> FrustrationClassifier:
-        """Train on the examples file."""
-        return cls.train(*read_examples(path))
+    def from_examples(
+        cls, path: Path, extra: tuple[list[str], list[int]] | None = None
+    ) -> FrustrationClassifier:
+        """Train on the examples file, plus `extra` labelled texts (from NLU data)."""
+        texts, labels = read_examples(path)
+        if extra is not None:
+            texts, labels = texts + extra[0], labels + extra[1]
+        return cls.train(texts, labels)
 
     def probability(self, text: str) -> float:
         """How likely `text` is a complaint or frustrated, 0..1."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from handoff.detection import signals
-from handoff.detection.classifier import FrustrationClassifier
+from handoff.detection.classifier import FrustrationClassifier, read_nlu_examples
 from handoff.detection.settings import DetectionSettings
 from handoff.detection.signals import Signal
 
@@ -71,9 +72,14 @@ class Detector:
         self.classifier = classifier
 
     @classmethod
-    def from_settings(cls, settings: DetectionSettings, examples: Path) -> Detector:
-        """A detector whose classifier is trained on the examples file."""
-        return cls(settings, FrustrationClassifier.from_examples(examples))
+    def from_settings(
+        cls, settings: DetectionSettings, examples: Path, nlu_files: Sequence[Path] = ()
+    ) -> Detector:
+        """A detector whose classifier learns from the examples file and the NLU data."""
+        extra = read_nlu_examples(
+            nlu_files, frustrated=settings.complaint_intents, ignored=settings.human_intents
+        )
+        return cls(settings, FrustrationClassifier.from_examples(examples, extra))
 
     def decide(self, context: TurnContext) -> HandoffDecision:
         """The decision for one message, from every enabled signal."""
