@@ -12,8 +12,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handoff.detection import Detector
-
 from bot.channels import CHANNELS, ChannelAdapter
 from bot.config import Settings
 from bot.engine import RasaEngine, RasaProject
@@ -23,6 +21,7 @@ from bot.pipeline import MessagePipeline
 from bot.store import Store
 from bot.store.migrate import upgrade_async
 from handoff.api import AgentsApi
+from handoff.detection import Detector
 from handoff.events import EventBus, RedisEventBus
 from handoff.gate import HandoffGate
 from handoff.service import HandoffService
