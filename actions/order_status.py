@@ -15,7 +15,7 @@ _NUMBER = re.compile(r"(?:fh)?[\s#-]*(\d{5})", re.IGNORECASE)
 
 
 def normalise_order_number(text: str) -> str | None:
-    """"fh10234", "#10234" or "FH-10234" as "FH-10234"; None if it is not one."""
+    """An order number written "fh10234", "#10234" or "FH-10234", as "FH-10234"; else None."""
     match = _NUMBER.fullmatch(text.strip())
     return f"FH-{match.group(1)}" if match else None
 

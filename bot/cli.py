@@ -1,4 +1,4 @@
-"""The command line: run, train, shell, validate."""
+"""The command line: run, train, shell, validate, agents, handoff-eval."""
 
 from __future__ import annotations
 
@@ -94,6 +94,45 @@ def agents(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(list_agents(settings))
 
 
+def handoff_eval(args: argparse.Namespace, settings: Settings) -> int:
+    """Score the handoff detector on labelled CSV files; print precision, recall, F1, AUC."""
+    from tqdm import tqdm
+
+    from bot.engine import RasaProject
+    from handoff.detection import Detector
+    from handoff.evaluation import (
+        decide_all,
+        draw_confusion,
+        format_table,
+        read_labelled,
+        summarise,
+    )
+    from handoff.settings import load_handoff_settings
+
+    paths = [Path(path) for path in args.csv]
+    rows = read_labelled(
+        paths, args.text_column, args.label_column, args.positive, args.group_by, args.limit
+    )
+    detection = load_handoff_settings(settings.project.handoff).detection
+    if args.threshold is not None:
+        detection = replace(detection, threshold=args.threshold)
+    # Built as the runtime builds it (bot/runtime.py), from files only: no trained model.
+    project = RasaProject.from_settings(settings.project, settings.source)
+    examples = Path(settings.project.handoff_examples)
+    detector = Detector.from_settings(detection, examples, project.files())
+    with tqdm(total=len(rows), unit="row", file=sys.stderr, desc="handoff-eval") as bar:
+        decisions = decide_all(detector, rows, bar.update)
+    results = summarise(rows, decisions)
+    labels = ", ".join(args.positive)
+    print(f"{len(rows)} rows from {', '.join(p.name for p in paths)}; ", end="")
+    print(f"positive: {args.label_column} in {{{labels}}}; threshold {detection.threshold:.2f}")
+    print(format_table(results))
+    if args.chart:
+        draw_confusion(results, Path(args.chart))
+        print(f"Chart: {args.chart}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("--config", help="settings file (default: config/bot.yml)")
@@ -121,7 +160,54 @@ def _parser() -> argparse.ArgumentParser:
     actions.add_parser("list", help="the configured agents and their presence")
     token = actions.add_parser("token", help="print a new API token for an agent")
     token.add_argument("login", help="the agent's login in config/handoff.yml")
+
+    command = commands.add_parser(
+        "handoff-eval", help="score the handoff detector on labelled CSV files"
+    )
+    command.add_argument(
+        "csv",
+        nargs="+",
+        help="CSV files with a header row; several are reported per file unless --group-by",
+    )
+    command.add_argument("--text-column", default="text", help="the message column")
+    command.add_argument("--label-column", default="label", help="the label column")
+    command.add_argument(
+        "--positive",
+        action="append",
+        required=True,
+        metavar="VALUE",
+        help="a label that should escalate (repeat for several)",
+    )
+    command.add_argument("--group-by", metavar="COLUMN", help="report per value of COLUMN too")
+    command.add_argument(
+        "--limit",
+        type=_positive_int,
+        metavar="N",
+        help="at most N rows per file, spread evenly over it",
+    )
+    command.add_argument(
+        "--threshold",
+        type=_probability,
+        metavar="T",
+        help="escalation threshold instead of config/handoff.yml's",
+    )
+    command.add_argument("--chart", metavar="PATH.png", help="save confusion matrices there")
+    command.set_defaults(command=handoff_eval)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _probability(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError("must be in (0, 1]")
+    return value
 
 
 def _quiet_noisy_loggers() -> None:

@@ -25,6 +25,7 @@ customers = sa.Table(
     sa.Column("external_id", sa.String(255), nullable=False),
     sa.Column("display_name", sa.String(255)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("blocked_at", sa.DateTime(timezone=True)),  # the customer blocked the bot
     sa.UniqueConstraint("channel", "external_id", name="uq_customers_channel_external_id"),
 )
 
@@ -116,5 +117,38 @@ thread_events = sa.Table(
     sa.Column("to_state", sa.String(16), nullable=False),
     sa.Column("actor", sa.String(64), nullable=False),  # an agent's login, "bot" or "system"
     sa.Column("reason", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# A channel's own small state that must survive a restart (e.g. Telegram's update offset).
+channel_state = sa.Table(
+    "channel_state",
+    metadata,
+    sa.Column("channel", sa.String(32), primary_key=True),
+    sa.Column("key", sa.String(128), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Signed-in agents in the console: a session cookie's hash and when it expires.
+agent_sessions = sa.Table(
+    "agent_sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id"), nullable=False, index=True),
+    sa.Column("secret_hash", sa.String(255), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+)
+
+# Agents' own canned answers.
+snippets = sa.Table(
+    "snippets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id"), nullable=False, index=True),
+    sa.Column("title", sa.String(128), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )

@@ -10,11 +10,10 @@ model is trained at start-up rather than shipped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-import re
 
 import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer

@@ -28,8 +28,8 @@ TOPIC_OF_INTENT = {
 TOPIC_KEYWORDS = (
     ("payments", r"charg|paid|payment|card|invoice|débit|cobr|abbuch|addebit|pago|pagament"),
     ("returns", r"refund|return|money back|rembours|erstatt|reembols|rimbors|devolu|retour"),
-    ("delivery", r"deliver|parcel|courier|driver|arriv|shipping|livr|liefer|entreg|consegn|envío"),
     ("account", r"password|log ?in|account|compte|konto|cuenta|conta"),
+    ("delivery", r"deliver|parcel|courier|driver|arriv|shipping|livr|liefer|entreg|consegn|envío"),
     ("orders", r"order|commande|bestell|pedido|ordine|encomenda"),
 )
 

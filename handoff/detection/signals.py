@@ -13,7 +13,7 @@ WORDS_FOR_NUMBERS = {2: "two", 3: "three", 4: "four", 5: "five"}
 # Asking for a person, in the languages the brand serves.
 _HUMAN = re.compile(
     r"\b(?:"
-    r"(?:talk|speak|chat|get|connect|put|transfer|pass|reach)\b.{0,30}\b"
+    r"(?:talk|speak|chat|get|connect|put|transfer|pass|reach|contact)\w*\b.{0,30}\b"
     r"(?:human|person|people|agent|representative|rep|operator|someone|somebody|staff|"
     r"manager|supervisor|advisor|adviser|assistant|customer (?:service|care|support))"
     r"|real (?:person|human|people)|live (?:agent|person|chat)|human (?:being|agent|please)"
