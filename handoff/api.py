@@ -1,8 +1,9 @@
 """The agents' HTTP JSON API, under /agents/api, described at /agents/api/openapi.json.
 
 Every call but the OpenAPI document needs `Authorization: Bearer <token>` (tokens
-come from `python -m bot agents token LOGIN` and are stored hashed). Errors are the
-app's usual `{"error": ...}` with 401, 403, 404 or 409.
+come from `python -m bot agents token LOGIN` and are stored hashed) or the console's
+session cookie (see `handoff.auth`). Errors are the app's usual `{"error": ...}` with
+401, 403, 404 or 409.
 """
 
 from __future__ import annotations
@@ -19,11 +20,25 @@ from bot.channels.base import handler, read_json_object, text_field
 from bot.channels.webchat import serialize
 from bot.errors import BadRequest, Unauthorized
 from bot.messages import Thread
+from handoff.auth import Authenticator
+from handoff.console_store import ConsoleStore
 from handoff.openapi import OPENAPI
 from handoff.routing import Presence
 from handoff.service import Actor, HandoffService
 
 EVENT_HEARTBEAT_SECONDS = 15.0
+# Moves that take a thread into or out of a team's queue: every agent of the team hears them.
+QUEUE_EVENTS = frozenset(
+    {
+        "thread.claimed",
+        "thread.assigned",
+        "thread.requeued",
+        "thread.transferred",
+        "thread.resolved",
+        "thread.handed_back",
+        "thread.sla_breached",
+    }
+)
 
 
 class AgentsApi:
@@ -31,6 +46,7 @@ class AgentsApi:
 
     def __init__(self, service: HandoffService | None = None) -> None:
         self.service_or_none = service
+        self._auth: Authenticator | None = None
 
     @property
     def service(self) -> HandoffService:
@@ -38,6 +54,15 @@ class AgentsApi:
         if self.service_or_none is None:
             raise RuntimeError("the agents' API was used before the app started")
         return self.service_or_none
+
+    @property
+    def auth(self) -> Authenticator:
+        """Bearer tokens and console sessions, over the running service."""
+        service = self.service
+        if self._auth is None or self._auth.service is not service:
+            store = ConsoleStore(service.store.engine)
+            self._auth = Authenticator(service, store, service.settings.console)
+        return self._auth
 
     def blueprint(self) -> Blueprint:
         """Every route of the API."""
@@ -61,7 +86,7 @@ class AgentsApi:
     async def me(self, request: Request) -> HTTPResponse:
         """Who the token belongs to."""
         actor = await self._actor(request)
-        return response.json(_actor_json(actor))
+        return response.json(actor_json(actor))
 
     async def presence(self, request: Request) -> HTTPResponse:
         """Set the caller's presence: online, away or offline."""
@@ -83,6 +108,7 @@ class AgentsApi:
             [
                 {
                     "id": a.id,
+                    "login": actor.login if (actor := self.service.actor_by_id(a.id)) else None,
                     "display_name": a.display_name,
                     "presence": a.presence.value,
                     "active_threads": a.active_threads,
@@ -103,7 +129,7 @@ class AgentsApi:
         """A thread with its whole transcript and its recorded moves."""
         actor = await self._actor(request)
         thread = await self.service.thread_for(actor, thread_id)
-        transcript = await self.service.store.transcript(thread.id, limit=5000)
+        transcript = await self.service.store.transcript(thread.id, limit=5000, with_notes=True)
         events = await self.service.handoff_store.events(thread.id)
         return response.json(
             {
@@ -170,17 +196,26 @@ class AgentsApi:
                 try:
                     event = await asyncio.wait_for(queue.get(), EVENT_HEARTBEAT_SECONDS)
                 except asyncio.TimeoutError:
+                    try:  # a signed-out or expired session ends the stream
+                        await self._actor(request)
+                    except Unauthorized:
+                        return
                     await stream.send(": heartbeat\n\n")
                     continue
-                if actor.supervisor or event.get("agent_id") in (None, actor.id):
+                if await self._may_hear(actor, event):
                     await stream.send(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n")
 
+    async def _may_hear(self, actor: Actor, event: dict[str, Any]) -> bool:
+        """Events for the caller, for nobody in particular, or moves in their teams' queues."""
+        if actor.supervisor or event.get("agent_id") in (None, actor.id):
+            return True
+        if event.get("type") not in QUEUE_EVENTS or not isinstance(event.get("thread_id"), int):
+            return False
+        thread = await self.service.handoff_store.thread(event["thread_id"])
+        return thread is not None and thread.team is not None and thread.team in actor.teams
+
     async def _actor(self, request: Request) -> Actor:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("send 'Authorization: Bearer <token>'")
-        return await self.service.authenticate(token.strip())
+        return await self.auth.actor(request)
 
     def _text(self, request: Request) -> str:
         body = read_json_object(request, required=("text",), optional=())
@@ -222,7 +257,8 @@ class AgentsApi:
         }
 
 
-def _actor_json(actor: Actor) -> dict[str, Any]:
+def actor_json(actor: Actor) -> dict[str, Any]:
+    """An agent as the API shows them."""
     return {
         "id": actor.id,
         "login": actor.login,

@@ -287,6 +287,22 @@ def test_private_notes_never_reach_the_customer(server: LiveServer, team: dict[s
     assert [n["text"] for n in notes] == ["refund approved by Sam"]
 
 
+def test_the_web_chat_transcript_never_shows_notes(
+    server: LiveServer, team: dict[str, Agent]
+) -> None:
+    ana = team["ana"]
+    ana.presence("online")
+    chat_id = uuid.uuid4().hex
+    chat = httpx.Client(base_url=f"{server.url}/chat/api", timeout=60)
+    assert chat.post("/messages", json={"chat_id": chat_id, "text": COMPLAINT}).status_code == 200
+    thread = next(t for t in ana.queue() if t["chat_id"] == chat_id)
+    ana.call("POST", f"/threads/{thread['id']}/notes", 201, text="customer is a known fraudster")
+    ana.call("POST", f"/threads/{thread['id']}/reply", 201, text="Hello, Ana here")
+    shown = chat.get("/messages", params={"chat_id": chat_id}).json()["messages"]
+    assert "Hello, Ana here" in [m["text"] for m in shown]
+    assert all(m["author"] != "note" and "fraudster" not in m["text"] for m in shown)
+
+
 def test_the_openapi_document_lists_every_route(server: LiveServer) -> None:
     document = httpx.get(f"{server.url}/agents/api/openapi.json").json()
     assert document["openapi"].startswith("3.")

@@ -194,16 +194,19 @@ class Store:
             return thread_from_row(row) if row is not None else None
 
     async def transcript(
-        self, thread_id: int, *, after_id: int = 0, limit: int = 500
+        self, thread_id: int, *, after_id: int = 0, limit: int = 500, with_notes: bool = False
     ) -> list[StoredMessage]:
-        """A thread's messages in order, optionally only those after `after_id`."""
+        """A thread's messages in order, optionally only those after `after_id`.
+
+        Agents' private notes are left out unless `with_notes` (for agents' eyes only).
+        """
+        query = sa.select(messages).where(
+            messages.c.thread_id == thread_id, messages.c.id > after_id
+        )
+        if not with_notes:
+            query = query.where(messages.c.author != Author.NOTE.value)
         async with self.engine.connect() as conn:
-            rows = await conn.execute(
-                sa.select(messages)
-                .where(messages.c.thread_id == thread_id, messages.c.id > after_id)
-                .order_by(messages.c.id)
-                .limit(limit)
-            )
+            rows = await conn.execute(query.order_by(messages.c.id).limit(limit))
             return [message_from_row(row) for row in rows.mappings()]
 
     async def count(self, table: sa.Table) -> int:
