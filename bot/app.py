@@ -13,6 +13,7 @@ from sanic.response import HTTPResponse
 from bot.config import Settings
 from bot.errors import BotError, NotFound
 from bot.runtime import Runtime, build_channels
+from handoff.console_api import ConsoleApi
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ def create_app(settings: Settings, model_path: Path, *, name: str = "fernhill_ca
     for adapter in runtime.channels:
         app.blueprint(adapter.blueprint())
     app.blueprint(runtime.agents_api.blueprint())
+    for blueprint in ConsoleApi(runtime.agents_api).blueprints():
+        app.blueprint(blueprint)
     enabled = sorted(adapter.name for adapter in runtime.channels)
 
     async def health(request: Request) -> HTTPResponse:

@@ -86,11 +86,13 @@ def validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def agents(args: argparse.Namespace, settings: Settings) -> int:
-    """List agents, or issue an agent's API token."""
-    from bot.agents_cli import issue_token, list_agents
+    """List agents, issue an agent's API token, or set their console password."""
+    from bot.agents_cli import issue_token, list_agents, set_password
 
     if args.agents_command == "token":
         return asyncio.run(issue_token(settings, args.login))
+    if args.agents_command == "password":
+        return asyncio.run(set_password(settings, args.login))
     return asyncio.run(list_agents(settings))
 
 
@@ -133,6 +135,13 @@ def handoff_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def bench(args: argparse.Namespace, settings: Settings) -> int:
+    """Load-test the framework against bare `rasa run` on the same model."""
+    from bot.bench import run_bench
+
+    return run_bench(settings, args.conversations, args.rounds, Path(args.output))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("--config", help="settings file (default: config/bot.yml)")
@@ -154,12 +163,18 @@ def _parser() -> argparse.ArgumentParser:
     command = commands.add_parser("validate", help="check settings, data and domain")
     command.set_defaults(command=validate)
 
-    command = commands.add_parser("agents", help="list agents or issue an API token")
+    command = commands.add_parser(
+        "agents", help="list agents, issue an API token or set a console password"
+    )
     command.set_defaults(command=agents, agents_command="list")
     actions = command.add_subparsers(dest="agents_command", metavar="ACTION")
     actions.add_parser("list", help="the configured agents and their presence")
     token = actions.add_parser("token", help="print a new API token for an agent")
     token.add_argument("login", help="the agent's login in config/handoff.yml")
+    password = actions.add_parser(
+        "password", help="set an agent's console password (asked, or read from stdin)"
+    )
+    password.add_argument("login", help="the agent's login in config/handoff.yml")
 
     command = commands.add_parser(
         "handoff-eval", help="score the handoff detector on labelled CSV files"
@@ -193,6 +208,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     command.add_argument("--chart", metavar="PATH.png", help="save confusion matrices there")
     command.set_defaults(command=handoff_eval)
+
+    command = commands.add_parser("bench", help="load-test the framework against bare rasa")
+    command.add_argument("--conversations", type=int, default=50, help="concurrent dialogues")
+    command.add_argument("--rounds", type=int, default=2, help="alternating rounds per system")
+    command.add_argument("--output", default="bench-results", help="folder for JSON and chart")
+    command.set_defaults(command=bench)
     return parser
 
 
@@ -211,5 +232,7 @@ def _probability(text: str) -> float:
 
 
 def _quiet_noisy_loggers() -> None:
-    for name in ("tensorflow", "absl", "matplotlib", "rasa", "sanic.access", "urllib3"):
+    # httpx logs every request's URL at INFO, and Telegram's URLs hold the bot token.
+    noisy = ("tensorflow", "absl", "matplotlib", "rasa", "sanic.access", "urllib3", "httpx")
+    for name in noisy:
         logging.getLogger(name).setLevel(logging.WARNING)

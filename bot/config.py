@@ -4,7 +4,9 @@ Every section is a frozen dataclass with defaults, so an empty file is a valid
 configuration. Loading validates types and names: a typo or a wrong type fails at
 start-up with the file, the line, the dotted key and the reason. Any leaf can be
 overridden from the environment: `database.url` by `BOT_DATABASE_URL`,
-`server.port` by `BOT_SERVER_PORT`.
+`server.port` by `BOT_SERVER_PORT`; a channel's option by `BOT_CHANNELS_<NAME>_<OPTION>`
+(which also switches the channel on), e.g. `BOT_CHANNELS_TELEGRAM_TOKEN`, or simply
+`TELEGRAM_BOT_TOKEN`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from bot.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("config/bot.yml")
 ENV_PREFIX = "BOT_"
+CHANNEL_ENV_PREFIX = f"{ENV_PREFIX}CHANNELS_"
+# Well-known variables that set a channel's option: (channel, option).
+CHANNEL_ENV_ALIASES = {"TELEGRAM_BOT_TOKEN": ("telegram", "token")}
 
 T = TypeVar("T")
 
@@ -124,6 +129,7 @@ def load_settings(
         source = str(path)
         data = read_yaml(Path(path))
     data = _apply_environment(Settings, data, environ)
+    data = _apply_channel_environment(data, environ)
     settings = parse_section(Settings, {**data, "source": source}, source)
     if settings.server.workers > 1:
         if settings.database.url.startswith("sqlite"):
@@ -268,6 +274,34 @@ def _apply_environment(cls: type, data: Any, environ: Mapping[str, str]) -> Any:
         if overrides:
             merged[section.name] = {**(merged.get(section.name) or {}), **overrides}
     return merged
+
+
+def _apply_channel_environment(data: Any, environ: Mapping[str, str]) -> Any:
+    """Overlay `BOT_CHANNELS_<NAME>_<OPTION>` variables (and the aliases) on `channels:`.
+
+    A channel named only in the environment is switched on beside the file's channels
+    (or the default ones); empty variables are ignored.
+    """
+    if not isinstance(data, Mapping):
+        return data
+    overrides: dict[str, dict[str, str]] = {}
+    for variable, (name, option) in CHANNEL_ENV_ALIASES.items():
+        if environ.get(variable):
+            overrides.setdefault(name, {})[option] = environ[variable]
+    for variable, value in environ.items():
+        name, _, option = variable.removeprefix(CHANNEL_ENV_PREFIX).lower().partition("_")
+        if variable.startswith(CHANNEL_ENV_PREFIX) and name and option and value:
+            overrides.setdefault(name, {})[option] = value
+    if not overrides:
+        return data
+    channels = data["channels"] if "channels" in data else Settings().channels
+    if not isinstance(channels, Mapping):
+        return data  # parse_section reports the file's mistake
+    merged = dict(channels)
+    for name, options in overrides.items():
+        from_file = merged.get(name) or {}
+        merged[name] = {**from_file, **options} if isinstance(from_file, Mapping) else from_file
+    return {**data, "channels": merged}
 
 
 def _from_environment(raw: str, kind: Any) -> Any:

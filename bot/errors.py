@@ -64,6 +64,13 @@ class Conflict(BotError):
     quiet = True
 
 
+class TooManyRequests(BotError):
+    """The caller must wait before trying again (e.g. after repeated failed sign-ins)."""
+
+    status_code = 429
+    quiet = True
+
+
 class CannotPush(BotError):
     """A channel cannot deliver a message now; it stays stored, unsent, for later."""
 

@@ -42,7 +42,7 @@ def build_channels(settings: Settings) -> list[ChannelAdapter]:
                 settings.source, f"channels.{name}", f"unknown channel; known: {known}"
             )
         if (options or {}).get("enabled", True):
-            adapters.append(CHANNELS[name](options or {}))
+            adapters.append(CHANNELS[name].from_settings(options or {}, settings))
     return adapters
 
 
@@ -98,7 +98,7 @@ class Runtime:
         gate = HandoffGate(self.engine, detector, self.handoff, handoff_store)
         self.pipeline = MessagePipeline(store, gate, settings.limits)
         for adapter in self.channels:
-            await adapter.start(self.pipeline)
+            await adapter.start(self.pipeline, self.handoff)
         interval = handoff_settings.sla.check_interval_seconds
         self._timers.append(asyncio.create_task(self._every(interval, self.handoff.check_sla)))
 

@@ -4,9 +4,18 @@
   told, and the message never reaches rasa;
 - a resolved thread: the customer's 1-5 rating closes it; anything else starts a
   new thread (the pipeline asks `thread_is_over`);
+- a channel command (`metadata.command`, e.g. Telegram's /start and /help) and a
+  message without text (`metadata.attachment`: a photo, a voice message...) are
+  answered from the domain's templates (`utter_command_<name>`, `utter_non_text`);
 - otherwise rasa's NLU runs once, the detector decides, and either the thread is
   escalated or rasa answers, reusing that parse. A bot answer that carries a
   handoff request (rasa's `action_handoff`) escalates too.
+
+In public (`metadata.public`: a group, the comments under a post) the bot answers
+only what is said to it (`metadata.addressed`), and other chatter escalates only as
+a complaint or a request for a person. A customer who follows the public answer's
+link to a private chat (`metadata.continue_from`: the public chat) continues their
+public thread there.
 """
 
 from __future__ import annotations
@@ -23,6 +32,10 @@ from handoff.states import ThreadState
 from handoff.store import HandoffStore
 
 FALLBACK_INTENTS = frozenset({"nlu_fallback"})
+# The signals that may escalate public chatter the bot was not asked about.
+OVERHEARD_SIGNALS = frozenset(
+    {"complaint", "complaint_intent", "asked_for_human", "public_complaint"}
+)
 HISTORY = 6
 _RATING = re.compile(r"^\s*([1-5])(?:\s*(?:/\s*5|stars?|\*|out of 5))?\s*[.!]?\s*$", re.IGNORECASE)
 
@@ -66,6 +79,11 @@ class HandoffGate:
         self, thread: Thread, inbound: Inbound, message: StoredMessage
     ) -> list[Outbound]:
         """Answer, escalate, or stay silent for a human."""
+        public_chat = inbound.metadata.get("continue_from")
+        if isinstance(public_chat, str):
+            continued = await self.service.continue_privately(thread, public_chat)
+            if continued is not None:
+                return continued
         state = ThreadState(thread.state)
         if state.human_owned:
             await self.service.customer_wrote(thread, message)
@@ -73,6 +91,9 @@ class HandoffGate:
         if state is ThreadState.RESOLVED:
             await self.handoff_store.close(thread.id, rating=parse_rating(inbound.text))
             return [self.service.templates.render("utter_rating_thanks")]
+        prepared = self._prepared_answer(inbound)
+        if prepared is not None:
+            return prepared
         parse = await self.engine.parse(inbound.text)
         decision = self.detector.decide(await self._context(thread, inbound, message, parse))
         await self.handoff_store.annotate(
@@ -81,8 +102,11 @@ class HandoffGate:
             confidence=parse.confidence,
             negativity=decision.negativity,
         )
-        if decision.escalate:
+        overheard = inbound.metadata.get("addressed") is False
+        if decision.escalate and (not overheard or _matters_when_overheard(decision)):
             return await self.service.escalate(thread, _escalation(decision, inbound))
+        if overheard:
+            return []
         replies = await self.engine.respond(
             thread.conversation_id,
             inbound.text,
@@ -100,8 +124,21 @@ class HandoffGate:
             reason=reason,
             topic=requests[0].get("topic") or decision.topic,
             language=inbound.metadata.get("language"),
+            **_where(inbound),
         )
         return kept + await self.service.escalate(thread, escalation)
+
+    def _prepared_answer(self, inbound: Inbound) -> list[Outbound] | None:
+        """The template for a channel command or a message without text, if it is one."""
+        templates = self.service.templates
+        command = inbound.metadata.get("command")
+        if isinstance(command, str) and f"utter_command_{command}" in templates.responses:
+            return [templates.render(f"utter_command_{command}")]
+        attachment = inbound.metadata.get("attachment")
+        if isinstance(attachment, dict) and not attachment.get("caption"):
+            kind = attachment.get("kind") or "attachment"
+            return [templates.render("utter_non_text", kind=str(kind).replace("_", " "))]
+        return None
 
     async def _context(
         self, thread: Thread, inbound: Inbound, message: StoredMessage, parse: Parse
@@ -131,4 +168,19 @@ def _escalation(decision: HandoffDecision, inbound: Inbound) -> Escalation:
         score=decision.score,
         topic=decision.topic,
         language=inbound.metadata.get("language"),
+        **_where(inbound),
     )
+
+
+def _where(inbound: Inbound) -> dict[str, Any]:
+    """Whether the message was public, and where the customer can continue privately."""
+    link = inbound.metadata.get("private_link")
+    return {
+        "public": bool(inbound.metadata.get("public")),
+        "private_link": link if isinstance(link, str) else None,
+    }
+
+
+def _matters_when_overheard(decision: HandoffDecision) -> bool:
+    """Public chatter not addressed to the bot escalates only as a complaint or a call."""
+    return any(signal.name in OVERHEARD_SIGNALS for signal in decision.signals)

@@ -38,6 +38,16 @@ _THREAD_ID = [{"name": "thread_id", "in": "path", "required": True, "schema": {"
 _TEXT = _body({"text": "the message"}, ["text"])
 
 
+def _sign_in() -> dict[str, Any]:
+    operation = _operation(
+        "Sign in to the console: sets an HttpOnly session cookie; 429 after repeated failures",
+        "200",
+        _body({"login": "the agent's login", "password": "their password"}, ["login", "password"]),
+    )
+    operation["responses"]["429"] = {"$ref": "#/components/responses/Error"}
+    return {**operation, "security": []}
+
+
 def _thread_action(summary: str, ok: str = "200", body: dict[str, Any] | None = None) -> Any:
     return {"parameters": _THREAD_ID, "post": _operation(summary, ok, body)}
 
@@ -48,11 +58,16 @@ OPENAPI: dict[str, Any] = {
         "title": "Agents' API",
         "version": "1",
         "description": "Take over escalated threads: queue, claim, reply, notes, transfer, "
-        "resolve, hand back, presence. Authenticate with `Authorization: Bearer <token>`.",
+        "resolve, hand back, presence. Authenticate with `Authorization: Bearer <token>`, "
+        "or sign in (`POST /agents/api/session`) for the console's session cookie; with the "
+        "cookie, requests that change something must send an `X-Requested-With` header.",
     },
-    "security": [{"bearer": []}],
+    "security": [{"bearer": []}, {"session": []}],
     "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "fernhill_console"},
+        },
         "responses": {
             "Error": {
                 "description": "what was wrong",
@@ -101,6 +116,48 @@ OPENAPI: dict[str, Any] = {
         "/agents/api/threads/{thread_id}/hand-back": _thread_action(
             "Give the thread back to the bot"
         ),
+        "/agents/api/threads/{thread_id}/history": {
+            "parameters": _THREAD_ID,
+            "get": _operation("The customer's other threads, newest first", "200"),
+        },
+        "/agents/api/session": {
+            "post": _sign_in(),
+            "delete": _operation("Sign out: the session cookie stops working", "204"),
+        },
+        "/agents/api/teams": {"get": _operation("Teams a thread can be transferred to", "200")},
+        "/agents/api/canned": {
+            "get": {
+                **_operation("Canned answers: the caller's snippets, then templates", "200"),
+                "parameters": [
+                    {
+                        "name": "q",
+                        "in": "query",
+                        "required": False,
+                        "description": "words that must all appear in the title or text",
+                        "schema": {"type": "string"},
+                    }
+                ],
+            }
+        },
+        "/agents/api/snippets": {
+            "get": _operation("The caller's snippets", "200"),
+            "post": _operation(
+                "Save a snippet",
+                "201",
+                _body({"title": "a short name", "text": "the answer"}, ["title", "text"]),
+            ),
+        },
+        "/agents/api/snippets/{snippet_id}": {
+            "parameters": [
+                {
+                    "name": "snippet_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer"},
+                },
+            ],
+            "delete": _operation("Delete one of the caller's snippets", "204"),
+        },
         "/agents/api/events": {
             "get": {
                 "summary": "Server-sent events: escalations, messages, moves",

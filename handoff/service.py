@@ -71,6 +71,8 @@ class Escalation:
     topic: str | None = None
     language: str | None = None
     team: str | None = None
+    public: bool = False  # said where others can read it (a group, the comments of a post)
+    private_link: str | None = None  # where the customer can continue privately, if anywhere
 
 
 class HandoffService:
@@ -121,6 +123,12 @@ class HandoffService:
             raise Unauthorized("the token is unknown or revoked")
         return self.actor(login)
 
+    def actor_by_id(self, agent_id: int) -> Actor | None:
+        """The configured agent with this store id, or None (e.g. removed from the file)."""
+        login = next((name for name, i in self._agent_ids.items() if i == agent_id), None)
+        agent = self.settings.agent(login) if login is not None else None
+        return self._actor(agent) if agent is not None else None
+
     async def issue_token(self, login: str, token: str) -> None:
         """Store a new bearer token (hashed) for an agent."""
         actor = self.actor(login)
@@ -129,29 +137,83 @@ class HandoffService:
     # Moves started by the customer's side
 
     async def escalate(self, thread: Thread, escalation: Escalation) -> list[Outbound]:
-        """Take a thread from the bot to people; what the customer should read now."""
-        team = escalation.team or self._team_for(escalation.topic)
-        moved = await self.handoff_store.move(
-            thread.id,
-            _E.ESCALATE,
-            [_S.BOT],
-            _S.QUEUED,
-            actor="bot",
-            reason=escalation.reason,
-            escalated_at=self._clock(),
-            escalation_score=escalation.score,
-            escalation_reason=escalation.reason,
-            topic=escalation.topic,
-            language=escalation.language,
-            team=team,
-            first_response_at=None,
-            sla_breached_at=None,
-            agent_id=None,
+        """Take a thread from the bot to people; what the customer should read now.
+
+        In public, when the channel offers a private chat, the customer reads a short
+        empathetic answer inviting them there (`utter_public_complaint`) instead of
+        the routing notices: the details belong in private.
+        """
+        moved = await self._escalate_move(thread, escalation)
+        if moved is None:
+            return []
+        notices = await self._route(moved, actor="bot")
+        if (
+            moved.public
+            and escalation.private_link
+            and self.settings.routing.public_channels_reply_publicly
+        ):
+            return [self.templates.render("utter_public_complaint", link=escalation.private_link)]
+        return notices
+
+    async def continue_privately(
+        self, thread: Thread, public_chat_id: str
+    ) -> list[Outbound] | None:
+        """Carry a customer's public complaint over to their private chat with the brand.
+
+        The customer followed the link of the public answer. Their public thread on the
+        same channel, if people own it, is resolved and closed; `thread` (the private
+        one, still with the bot) is escalated for the same reason and since the same
+        moment, to the same agent when one had it, with a note of what was said in public.
+
+        Returns:
+            What the customer should read now, or None when there is nothing of theirs
+            to continue (the message is then an ordinary one).
+        """
+        public = await self.store.open_thread(thread.channel, public_chat_id)
+        if (
+            public is None
+            or not public.public
+            or public.customer_id != thread.customer_id
+            or ThreadState(public.state) not in PEOPLE
+            or thread.state != _S.BOT.value
+        ):
+            return None
+        reason = f"continued privately in thread {thread.id}"
+        closed = await self.handoff_store.move(
+            public.id, _E.RESOLVE, PEOPLE, _S.RESOLVED, actor="system", reason=reason,
+            resolved_at=self._clock(),
+        )  # fmt: skip
+        if closed is None:
+            return None
+        await self.handoff_store.close(public.id)
+        self.events.publish("thread.resolved", thread_id=public.id, agent_id=public.agent_id)
+        said = await self.handoff_store.recent_customer_messages(public.id, 5)
+        quoted = " / ".join(message.text for message in said)
+        note = f"Continued from public thread {public.id}, where the customer wrote: {quoted}"
+        await self.store.record_replies(
+            thread.id, [Outbound(note[: self.max_text_chars])], author=Author.NOTE, sent=True
+        )
+        escalation = Escalation(
+            reason=f"continued from public thread {public.id}: {public.escalation_reason}",
+            score=public.escalation_score or 1.0,
+            topic=public.topic,
+            language=public.language,
+            team=public.team,
+        )
+        moved = await self._escalate_move(
+            thread, escalation, since=public.escalated_at, answered_at=public.first_response_at
         )
         if moved is None:
             return []
-        self.events.publish("thread.escalated", thread_id=thread.id, reason=escalation.reason)
-        return await self._route(moved, actor="bot")
+        snapshots = await self._snapshots()
+        earlier = next((a for a in snapshots if a.id == public.agent_id), None)
+        if (
+            earlier is not None
+            and earlier.presence is not Presence.OFFLINE
+            and await self._assign(moved, earlier, actor="system", notify=False)
+        ):
+            return [self._assigned_notice(earlier)]
+        return await self._route(moved, actor="system")
 
     async def customer_wrote(self, thread: Thread, message: StoredMessage) -> None:
         """A customer wrote in a thread people own: let the agents know."""
@@ -214,6 +276,7 @@ class HandoffService:
             moved = await self._move(
                 thread, _E.TRANSFER_TO_QUEUE, _S.QUEUED, actor, reason, team=to_team, agent_id=None
             )
+            self.events.publish("thread.transferred", thread_id=thread_id, team=to_team)
             await self._route(moved, actor=actor.login, notify=True)
             return moved
         target = self.actor(str(to_agent))
@@ -258,6 +321,7 @@ class HandoffService:
                     reason=f"{actor.display_name} went offline", agent_id=None,
                 )  # fmt: skip
                 if moved is not None:
+                    self.events.publish("thread.requeued", thread_id=thread.id)
                     await self._route(moved, actor="system", notify=True, exclude={actor.id})
         await self.drain_queue()
 
@@ -307,6 +371,41 @@ class HandoffService:
         return await self._snapshots()
 
     # Inside
+
+    async def _escalate_move(
+        self,
+        thread: Thread,
+        escalation: Escalation,
+        *,
+        since: datetime | None = None,
+        answered_at: datetime | None = None,
+    ) -> Thread | None:
+        """Move a bot thread to the queue and tell the agents; None if it is not the bot's.
+
+        `since` and `answered_at` carry over an earlier escalation's SLA clock.
+        """
+        team = escalation.team or self._team_for(escalation.topic)
+        moved = await self.handoff_store.move(
+            thread.id,
+            _E.ESCALATE,
+            [_S.BOT],
+            _S.QUEUED,
+            actor="bot",
+            reason=escalation.reason,
+            escalated_at=since or self._clock(),
+            escalation_score=escalation.score,
+            escalation_reason=escalation.reason,
+            topic=escalation.topic,
+            language=escalation.language,
+            team=team,
+            public=thread.public or escalation.public,
+            first_response_at=answered_at,
+            sla_breached_at=None,
+            agent_id=None,
+        )
+        if moved is not None:
+            self.events.publish("thread.escalated", thread_id=thread.id, reason=escalation.reason)
+        return moved
 
     async def _route(
         self,

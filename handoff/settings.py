@@ -30,6 +30,8 @@ class AgentSettings:
     skills: list[str] = field(default_factory=list)
     capacity: int = 3
     hours: str = "always"
+    # The agent's own ids on messaging channels they work from, e.g. {telegram: "123456789"}.
+    accounts: dict[str, str] = field(default_factory=dict)
 
     @property
     def working_hours(self) -> WorkingHours:
@@ -63,6 +65,24 @@ class SlaSettings:
 
 
 @dataclass(frozen=True)
+class ConsoleSettings:
+    """The agents' web console: how long a sign-in lasts, how many wrong passwords."""
+
+    session_hours: float = 12.0
+    max_failed_sign_ins: int = 5  # per login and address, within 15 minutes
+    # Templates that speak as the bot, so not offered to agents as canned answers.
+    canned_exclude: list[str] = field(
+        default_factory=lambda: [
+            "utter_iamabot",
+            "utter_default",
+            "utter_out_of_scope",
+            "utter_complaint",
+            "utter_request_human",
+        ]
+    )
+
+
+@dataclass(frozen=True)
 class HandoffSettings:
     """The whole handoff configuration."""
 
@@ -71,6 +91,7 @@ class HandoffSettings:
     teams: dict[str, TeamSettings] = field(default_factory=dict)
     routing: RoutingSettings = field(default_factory=RoutingSettings)
     sla: SlaSettings = field(default_factory=SlaSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
     source: str = "(defaults)"
 
     def agent(self, login: str) -> AgentSettings | None:
@@ -116,3 +137,7 @@ def _check(settings: HandoffSettings, source: str) -> None:
     default = settings.routing.default_team
     if default is not None and default not in settings.teams:
         raise ConfigError(source, "routing.default_team", f"team {default!r} is not under teams:")
+    if not 0 < settings.console.session_hours <= 24 * 30:
+        raise ConfigError(source, "console.session_hours", "must be above 0 and at most 720")
+    if settings.console.max_failed_sign_ins < 1:
+        raise ConfigError(source, "console.max_failed_sign_ins", "must be at least 1")

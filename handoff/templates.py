@@ -26,6 +26,10 @@ REQUIRED = (
     "utter_handed_back",
     "utter_handoff_resolved",
     "utter_rating_thanks",
+    "utter_public_complaint",
+    "utter_non_text",
+    "utter_command_start",
+    "utter_command_help",
 )
 
 

@@ -71,10 +71,10 @@ class LiveServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run `python -m bot ARGS` against this server's store and settings."""
         return subprocess.run(
-            [sys.executable, "-m", "bot", *args],
+            [sys.executable, "-m", "bot", *args], input=stdin if stdin is not None else "",
             cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
 
@@ -120,10 +120,19 @@ def handoff_config(
 
 @contextmanager
 def live_server(
-    workdir: Path, database_url: str, *, handoff: Path | None = None, timeout: float = 300
+    workdir: Path,
+    database_url: str,
+    *,
+    handoff: Path | None = None,
+    timeout: float = 300,
+    extra_env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[LiveServer]:
-    """Start the bot on a free port with its own store, tracker database and agents."""
-    port = free_port()
+    """Start the bot on a free port with its own store, tracker database and agents.
+
+    `extra_env` adds variables (e.g. a channel's options); `port` picks the port.
+    """
+    port = port or free_port()
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'trackers.db'}\n"
@@ -134,6 +143,7 @@ def live_server(
         "BOT_ENGINE_ENDPOINTS": str(endpoints),
         "BOT_SERVER_PORT": str(port),
         "BOT_PROJECT_HANDOFF": str(handoff or handoff_config(workdir)),
+        **(extra_env or {}),
     }
     log_path = workdir / "server.log"
     with log_path.open("wb") as log:

@@ -76,7 +76,9 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
 
 def test_an_unknown_channel_is_refused(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, "channels:\n  fax: {}\n"), environ={})
-    with pytest.raises(ConfigError, match=r"channels.fax: unknown channel; known: rest, webchat"):
+    with pytest.raises(
+        ConfigError, match=r"channels.fax: unknown channel; known: rest, telegram, webchat"
+    ):
         build_channels(settings)
 
 

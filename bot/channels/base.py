@@ -6,14 +6,18 @@ import functools
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Coroutine
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
+from bot.config import Settings
 from bot.errors import BadRequest, CannotPush
 from bot.messages import StoredMessage, Thread
 from bot.pipeline import MessagePipeline
+
+if TYPE_CHECKING:
+    from handoff.service import HandoffService
 
 
 class ChannelAdapter(ABC):
@@ -32,6 +36,16 @@ class ChannelAdapter(ABC):
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
         self._pipeline: MessagePipeline | None = None
+        self._handoff: HandoffService | None = None
+
+    @classmethod
+    def from_settings(cls, options: dict[str, Any], settings: Settings) -> ChannelAdapter:
+        """The adapter for its section under `channels:`; adapters check their options here.
+
+        Raises:
+            ConfigError: An option is missing or invalid (the message names file and key).
+        """
+        return cls(options)
 
     @property
     def pipeline(self) -> MessagePipeline:
@@ -40,13 +54,21 @@ class ChannelAdapter(ABC):
             raise RuntimeError(f"channel {self.name!r} used before the app started")
         return self._pipeline
 
+    @property
+    def handoff(self) -> HandoffService:
+        """The handoff service, for channels where agents work too (set by `start`)."""
+        if self._handoff is None:
+            raise RuntimeError(f"channel {self.name!r} started without the handoff service")
+        return self._handoff
+
     @abstractmethod
     def blueprint(self) -> Blueprint:
         """The adapter's HTTP routes (webhooks, pages)."""
 
-    async def start(self, pipeline: MessagePipeline) -> None:
+    async def start(self, pipeline: MessagePipeline, handoff: HandoffService | None = None) -> None:
         """Attach to the running pipeline; adapters that poll start polling here."""
         self._pipeline = pipeline
+        self._handoff = handoff
 
     async def stop(self) -> None:  # noqa: B027 - most adapters hold nothing to release
         """Stop polling and release connections."""

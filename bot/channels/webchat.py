@@ -34,6 +34,7 @@ from bot.messages import Inbound, StoredMessage, Thread
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 CHAT_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+LANGUAGE = re.compile(r"[a-z]{2,3}")
 HEARTBEAT_SECONDS = 15.0
 
 
@@ -71,6 +72,7 @@ class WebChatChannel(ChannelAdapter):
             sender_id=chat_id,
             text=text_field(body, "text"),
             message_id=optional_id_field(body, "message_id"),
+            metadata=_language(request),
         )
         replies = await self.pipeline.handle(inbound, delivered_in_response=True)
         return response.json({"replies": [serialize(reply) for reply in replies]})
@@ -143,6 +145,13 @@ def _chat_id(value: Any) -> str:
     if not isinstance(value, str) or not CHAT_ID.fullmatch(value):
         raise BadRequest("chat_id must be 16 to 64 letters, digits, '-' or '_'")
     return value
+
+
+def _language(request: Request) -> dict[str, Any]:
+    """The browser's preferred language ("en" from "en-GB,en;q=0.9"), for routing."""
+    first = request.headers.get("accept-language", "").split(",")[0].split(";")[0]
+    primary = first.strip().split("-")[0].lower()
+    return {"language": primary} if LANGUAGE.fullmatch(primary) else {}
 
 
 def _after(request: Request) -> int:

@@ -216,53 +216,51 @@ class Store:
             return int(result.scalar_one())
 
     async def _ensure_customer(self, conn: AsyncConnection, inbound: Inbound) -> int:
-        await conn.execute(
-            self._insert(customers)
-            .values(
-                channel=inbound.channel,
-                external_id=inbound.sender_id,
-                display_name=inbound.sender_name,
-                created_at=utcnow(),
-            )
-            .on_conflict_do_nothing()
+        # Look first: nearly every message is from a known customer, and a lookup is
+        # one statement where insert-then-select is two.
+        query = sa.select(customers.c.id).where(
+            customers.c.channel == inbound.channel,
+            customers.c.external_id == inbound.sender_id,
         )
-        result = await conn.execute(
-            sa.select(customers.c.id).where(
-                customers.c.channel == inbound.channel,
-                customers.c.external_id == inbound.sender_id,
+        known = (await conn.execute(query)).scalar_one_or_none()
+        if known is None:  # a first message; a concurrent first one may insert it too
+            await conn.execute(
+                self._insert(customers)
+                .values(
+                    channel=inbound.channel,
+                    external_id=inbound.sender_id,
+                    display_name=inbound.sender_name,
+                    created_at=utcnow(),
+                )
+                .on_conflict_do_nothing()
             )
-        )
-        return int(result.scalar_one())
+            known = (await conn.execute(query)).scalar_one()
+        return int(known)
 
     async def _ensure_open_thread(
         self, conn: AsyncConnection, customer_id: int, inbound: Inbound
     ) -> Thread:
-        now = utcnow()
-        await conn.execute(
-            self._insert(threads)
-            .values(
-                customer_id=customer_id,
-                channel=inbound.channel,
-                chat_id=inbound.chat_id,
-                state=INITIAL_STATE,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing()
+        query = sa.select(threads).where(
+            threads.c.channel == inbound.channel,
+            threads.c.chat_id == inbound.chat_id,
+            threads.c.closed_at.is_(None),
         )
-        row = (
-            (
-                await conn.execute(
-                    sa.select(threads).where(
-                        threads.c.channel == inbound.channel,
-                        threads.c.chat_id == inbound.chat_id,
-                        threads.c.closed_at.is_(None),
-                    )
+        row = (await conn.execute(query)).mappings().first()
+        if row is None:  # as for customers: insert only when there is none, race-safe
+            now = utcnow()
+            await conn.execute(
+                self._insert(threads)
+                .values(
+                    customer_id=customer_id,
+                    channel=inbound.channel,
+                    chat_id=inbound.chat_id,
+                    state=INITIAL_STATE,
+                    created_at=now,
+                    updated_at=now,
                 )
+                .on_conflict_do_nothing()
             )
-            .mappings()
-            .one()
-        )
+            row = (await conn.execute(query)).mappings().one()
         return thread_from_row(row)
 
     async def _insert_message(

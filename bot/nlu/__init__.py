@@ -1,0 +1,1 @@
+"""Natural-language understanding: the sentence encoder, rasa components, benchmark, tests."""
