@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -45,3 +46,37 @@ class InProcessActionEndpoint(EndpointConfig):  # type: ignore[misc]
     def copy(self) -> InProcessActionEndpoint:
         """The same endpoint: the executor holds no per-request state."""
         return self
+
+
+def validate_action_results_with_a_compiled_schema() -> None:
+    """Make rasa check custom actions' answers with a validator built once.
+
+    rasa 3.6's `RemoteAction._validate_action_result` calls `jsonschema.validate`,
+    which checks the schema itself before every answer: about 35 ms per custom action
+    on these machines, a quarter of the CPU a message costs. The checks and the error
+    are unchanged; only the schema's own check is done once instead of every time.
+    """
+    from jsonschema import ValidationError
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+
+    if getattr(RemoteAction._validate_action_result, "compiled", False):
+        return
+    schema = RemoteAction.action_response_format_spec()
+    validator = validator_for(schema)(schema)
+    original = RemoteAction._validate_action_result
+
+    @functools.wraps(original)
+    def validate(self: RemoteAction, result: dict[str, Any]) -> bool:
+        try:
+            validator.validate(result)
+        except ValidationError as error:
+            error.message += (
+                ". Failed to validate Action server response from API, make sure your"
+                " response from the Action endpoint is valid."
+            )
+            raise
+        return True
+
+    validate.compiled = True  # type: ignore[attr-defined]
+    RemoteAction._validate_action_result = validate

@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.engine.actions import InProcessActionEndpoint
+from bot.engine.actions import (
+    InProcessActionEndpoint,
+    validate_action_results_with_a_compiled_schema,
+)
 from bot.errors import ConfigError, EngineUnavailable, ModelMissing
 from bot.messages import Outbound
 
@@ -147,6 +150,7 @@ class RasaEngine:
     async def _load(self, endpoints: AvailableEndpoints) -> Agent:
         from rasa.core.agent import load_agent
 
+        validate_action_results_with_a_compiled_schema()
         agent = await load_agent(model_path=str(self.model_path), endpoints=endpoints)
         if not agent.is_ready():
             raise ModelMissing(f"rasa could not load the model at {self.model_path}")

@@ -1,0 +1,119 @@
+"""The bench's figures: percentiles, medians over rounds, ratios, the table, /proc parsing."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bot.bench import (
+    RoundResult,
+    Summary,
+    compare,
+    cpu_seconds,
+    descendants,
+    format_table,
+    percentile,
+    ratio,
+    schedule,
+    summarise,
+    vmrss_kb,
+)
+
+
+def test_percentile_interpolates_between_ranks() -> None:
+    values = [40.0, 10.0, 30.0, 20.0]  # unsorted on purpose
+    assert percentile(values, 0) == 10.0
+    assert percentile(values, 50) == 25.0  # rank 1.5: halfway from 20 to 30
+    assert percentile(values, 90) == pytest.approx(37.0)  # rank 2.7: 30 + 0.7 * 10
+    assert percentile(values, 99) == pytest.approx(39.7)  # rank 2.97
+    assert percentile(values, 100) == 40.0
+    assert percentile([7.0], 99) == 7.0
+
+
+def test_percentile_of_nothing_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        percentile([], 50)
+
+
+def test_throughput_counts_answered_messages_per_second() -> None:
+    assert RoundResult("rasa", 1, [1.0] * 30, errors=5, wall_seconds=2.0).throughput == 15.0
+    assert RoundResult("rasa", 1, [], errors=0, wall_seconds=0.0).throughput == 0.0
+
+
+def test_cpu_per_message_counts_every_message_sent() -> None:
+    result = RoundResult("rasa", 1, [1.0] * 30, errors=10, wall_seconds=2.0, cpu_seconds=1.2)
+    assert result.cpu_ms_per_message == pytest.approx(30.0)  # 1200 ms over 40 messages
+    assert RoundResult("rasa", 1, [], errors=0, wall_seconds=1.0).cpu_ms_per_message == 0.0
+
+
+def test_summary_is_the_median_over_rounds_and_errors_add_up() -> None:
+    rounds = [
+        RoundResult("framework", 1, [10.0, 20.0, 30.0], 1, wall_seconds=1.0, cpu_seconds=0.2),
+        RoundResult("framework", 2, [20.0, 40.0, 60.0], 0, wall_seconds=3.0, cpu_seconds=0.3),
+        RoundResult("framework", 3, [100.0] * 3, 2, wall_seconds=0.5, cpu_seconds=0.1),
+    ]
+    summary = summarise("framework", rounds)
+    # p50 per round: 20, 40, 100 -> 40; throughput per round: 3, 1, 6 -> 3.
+    assert summary.p50_ms == 40.0
+    # p90 per round: 28, 56, 100 -> 56; p99: 29.8, 59.6, 100 -> 59.6.
+    assert summary.p90_ms == pytest.approx(56.0)
+    assert summary.p99_ms == pytest.approx(59.6)
+    assert summary.throughput == 3.0
+    # CPU per message sent: 200/4, 300/3, 100/5 ms -> 50, 100, 20 -> 50.
+    assert summary.cpu_ms == pytest.approx(50.0)
+    assert summary.errors == 3
+    assert summary.messages == 12
+
+
+def test_a_system_that_never_answered_has_no_latency() -> None:
+    summary = summarise("rasa", [RoundResult("rasa", 1, [], errors=6, wall_seconds=1.0)])
+    assert math.isnan(summary.p50_ms)
+    assert (summary.throughput, summary.errors, summary.messages) == (0.0, 6, 6)
+
+
+def test_ratios_are_framework_over_rasa() -> None:
+    framework = Summary("framework", 110.0, 150.0, 220.0, 45.0, 0, 300, cpu_ms=36.0)
+    rasa = Summary("rasa", 100.0, 140.0, 200.0, 50.0, 0, 300, cpu_ms=30.0)
+    assert compare(framework, rasa) == pytest.approx(
+        {"p50": 1.1, "p99": 1.1, "throughput": 0.9, "cpu": 1.2}
+    )
+    assert math.isnan(ratio(1.0, 0.0))
+    assert math.isnan(ratio(1.0, math.nan))
+
+
+def test_rounds_alternate_starting_with_the_framework() -> None:
+    assert schedule(2) == [(1, "framework"), (1, "rasa"), (2, "framework"), (2, "rasa")]
+
+
+def test_table_shows_every_figure_and_the_ratios() -> None:
+    table = format_table(
+        [
+            Summary("framework", 110.0, 150.0, 220.0, 45.0, 0, 300, 36.04, rss_mb=812.4),
+            Summary("rasa", 100.0, 140.0, 200.0, 50.0, 2, 300, 30.0),
+        ],
+        {"p50": 1.1, "p99": 1.1, "throughput": 0.9},
+    )
+    lines = table.splitlines()
+    assert lines[0].split()[-4:] == ["CPU", "ms/msg", "RSS", "MB"]
+    assert lines[1].split() == ["framework", "110.0", "150.0", "220.0", "45.0", "0", "36.0", "812"]
+    assert lines[2].split() == ["rasa", "100.0", "140.0", "200.0", "50.0", "2", "30.0", "-"]
+    assert lines[3] == "framework/rasa: p50 1.10x, p99 1.10x, throughput 0.90x"
+
+
+def test_resident_memory_is_read_from_proc_status() -> None:
+    status = "Name:\tpython\nVmPeak:\t  900000 kB\nVmRSS:\t  512000 kB\nThreads:\t12\n"
+    assert vmrss_kb(status) == 512000
+    assert vmrss_kb("Name:\tkthreadd\n") == 0  # kernel threads have no VmRSS
+
+
+def test_cpu_time_is_user_plus_system_ticks() -> None:
+    # pid (comm) state ppid ... utime (field 14) stime (field 15); the name may hold spaces.
+    stat = "4242 (rasa run) S 1 4242 4242 0 -1 4194304 900 0 0 0 250 50 0 0 20 0 12"
+    assert cpu_seconds(stat, ticks_per_second=100) == pytest.approx(3.0)
+
+
+def test_a_process_tree_holds_children_and_grandchildren_only() -> None:
+    parents = {1: 0, 10: 1, 11: 10, 12: 10, 13: 11, 20: 1, 21: 20}
+    assert descendants(10, parents) == {10, 11, 12, 13}
+    assert descendants(21, parents) == {21}
