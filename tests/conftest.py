@@ -50,7 +50,7 @@ async def store(database_url: str) -> AsyncIterator[Store]:
 def live_server_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The bot running with the embedded defaults (a SQLite store)."""
     workdir = tmp_path_factory.mktemp("server-sqlite")
-    with servers.live_server(workdir, f"sqlite:///{workdir / 'bot.db'}") as server:
+    with servers.live_server(workdir, f"sqlite:///{workdir / 'var' / 'bot.db'}") as server:
         yield server
 
 

@@ -135,7 +135,7 @@ def live_server(
     port = port or free_port()
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'trackers.db'}\n"
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'var' / 'trackers.db'}\n"
     )
     env = {
         **os.environ,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -129,3 +130,13 @@ async def test_upgrading_from_the_first_schema_keeps_the_data(database_url: str)
     assert texts == ["from before the upgrade"]
     assert (row["id"], row["state"], row["public"], row["agent_id"]) == (3, "bot", False, None)
     assert version == head_revision()
+
+
+async def test_a_sqlite_file_in_a_missing_folder_is_created(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'var' / 'new' / 'bot.db'}"
+    await upgrade_async(url)  # a fresh clone has no var/ folder
+    store = Store.connect(url)
+    try:
+        assert await store.count(messages) == 0
+    finally:
+        await store.close()

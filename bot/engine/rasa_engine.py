@@ -4,6 +4,12 @@ rasa's model inference and its tracker-store calls block the loop they run on. T
 engine gives rasa a private loop on a dedicated thread, so the web server's loop
 keeps accepting and answering requests while the model works; conversations are
 serialised per sender by rasa's own lock store, exactly as under `rasa run`.
+
+A newly trained model replaces the running one without a restart (`reload`): the
+new rasa agent is built beside the old one, sharing its tracker store and lock
+store, then swapped in at once. Messages already being answered finish on the old
+agent; the next ones go to the new; conversations continue, since they live in the
+shared tracker store.
 """
 
 from __future__ import annotations
@@ -11,8 +17,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -72,6 +80,10 @@ class RasaEngine:
             target=self._loop.run_forever, name="rasa-engine", daemon=True
         )
         self._agent: Agent | None = None
+        self._endpoints: AvailableEndpoints | None = None
+        self._reloading = asyncio.Lock()
+        self.loaded_at: datetime | None = None
+        self.reloads = 0
 
     @property
     def model_name(self) -> str:
@@ -82,10 +94,43 @@ class RasaEngine:
         """Start the engine's thread and load the model on it."""
         if not self.model_path.is_file():
             raise ModelMissing(f"no trained model at {self.model_path}; run `python -m bot train`")
-        endpoints = self._read_endpoints()
+        endpoints = self._endpoints = self._read_endpoints()
         self._thread.start()
         self._agent = await self._run(self._load(endpoints))
+        self.loaded_at = datetime.now(timezone.utc)
         logger.info("Engine ready with %s.", self.model_name)
+
+    async def reload(self, model_path: Path) -> None:
+        """Replace the running model with `model_path` without dropping a message.
+
+        The new agent loads in a worker thread (the engine's loop keeps answering
+        meanwhile), sharing the running agent's tracker store, lock store and action
+        endpoint; then one assignment on the engine's loop swaps it in. Reloads are
+        serialised; a model that fails to load leaves the running one in place.
+        (Loading on the engine's own thread would stall every conversation for the
+        seconds a model takes to load.)
+
+        Raises:
+            ModelMissing: There is no model file, or rasa cannot load it.
+            EngineUnavailable: The engine is not running.
+        """
+        if not model_path.is_file():
+            raise ModelMissing(f"no trained model at {model_path}")
+        async with self._reloading:
+            old = self._agent
+            if old is None or self._endpoints is None:
+                raise EngineUnavailable("the engine is not running")
+            started = time.perf_counter()
+            new = await asyncio.to_thread(_agent_beside, old, model_path, self._endpoints)
+            # One assignment: every call reads `_agent` once, so each message runs
+            # wholly on the old agent or wholly on the new one.
+            self._agent = new
+            self.model_path = model_path
+            self.loaded_at = datetime.now(timezone.utc)
+            self.reloads += 1
+            logger.info(
+                "Engine reloaded with %s in %.1f s.", model_path.name, time.perf_counter() - started
+            )
 
     async def parse(self, text: str) -> Parse:
         """Run only rasa's NLU on `text` (no conversation state changes)."""
@@ -167,11 +212,48 @@ class RasaEngine:
                 endpoints = AvailableEndpoints.read_endpoints(str(self.endpoints_file))
             except Exception as error:
                 raise ConfigError(str(self.endpoints_file), "", str(error)) from error
+        _make_tracker_folder(endpoints)
         if endpoints.action is None and self.actions_package:
             endpoints.action = InProcessActionEndpoint(self.actions_package)
         return endpoints
 
 
+def _agent_beside(old: Agent, model_path: Path, endpoints: AvailableEndpoints) -> Agent:
+    """A new agent for `model_path` that shares `old`'s conversations and locks.
+
+    Built from rasa's parts as `rasa.core.agent.load_agent` does, except that the
+    tracker store (unwrapped from rasa's fail-safe wrapper, which the new agent adds
+    again) and the lock store are the running agent's.
+    """
+    from rasa.core.agent import Agent
+
+    store = getattr(old.tracker_store, "_tracker_store", old.tracker_store)
+    agent = Agent(
+        domain=old.domain,  # until the model's own is loaded, so the store never lacks one
+        generator=endpoints.nlg,
+        tracker_store=store,
+        lock_store=old.lock_store,
+        action_endpoint=old.action_endpoint,
+        model_server=old.model_server,
+        http_interpreter=old.http_interpreter,
+    )
+    agent.load_model(model_path)
+    if not agent.is_ready():
+        raise ModelMissing(f"rasa could not load the model at {model_path}")
+    return agent
+
+
 def _outbound(answer: dict[str, Any]) -> Outbound:
     extras = {key: answer[key] for key in _RICH_KEYS if answer.get(key)}
     return Outbound(text=answer.get("text") or "", extras=extras)
+
+
+def _make_tracker_folder(endpoints: AvailableEndpoints) -> None:
+    """Create the folder of a SQLite tracker store: rasa creates the file, not its folder."""
+    store = endpoints.tracker_store
+    if store is None or str(store.type).lower() != "sql":
+        return
+    dialect = store.kwargs.get("dialect", "sqlite")
+    database = store.kwargs.get("db")
+    if dialect == "sqlite" and database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)

@@ -38,13 +38,19 @@ def parse_database_url(url: str, *, asynchronous: bool = True) -> URL:
     return parsed.set(drivername=drivers[backend])
 
 
+def make_sqlite_folder(url: URL) -> None:
+    """Create the folder of a SQLite file (SQLite creates the file, not its folder)."""
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
+
 def create_engine(url: str) -> AsyncEngine:
     """Create the async engine for `url`, creating a SQLite file's folder if needed."""
     parsed = parse_database_url(url)
+    make_sqlite_folder(parsed)
     options: dict[str, Any] = {"future": True}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             # aiosqlite opens a thread per connection; keep a few instead of one per query.
             options.update(poolclass=AsyncAdaptedQueuePool, pool_size=5, max_overflow=5)
         engine = create_async_engine(parsed, **options)

@@ -9,6 +9,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
+from bot.store.database import make_sqlite_folder, parse_database_url
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -29,6 +31,7 @@ def head_revision() -> str:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Apply every migration up to `revision`; existing data is kept."""
+    make_sqlite_folder(parse_database_url(url, asynchronous=False))
     command.upgrade(alembic_config(url), revision)
 
 

@@ -152,3 +152,16 @@ snippets = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# The designers' review inbox: what was done with a message the bot missed.
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("message_id", sa.Integer, sa.ForeignKey("messages.id"), nullable=False, unique=True),
+    sa.Column("reviewer_id", sa.Integer, sa.ForeignKey("agents.id"), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),  # "assigned" or "dismissed"
+    sa.Column("intent", sa.String(128)),  # the intent it became an example of
+    sa.Column("file", sa.String(512)),  # the file it was written to
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
