@@ -11,6 +11,7 @@ from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse
 
 from bot.config import Settings
+from bot.designer.api import DesignerApi
 from bot.errors import BotError, NotFound
 from bot.runtime import Runtime, build_channels
 from handoff.console_api import ConsoleApi
@@ -38,6 +39,7 @@ def create_app(settings: Settings, model_path: Path, *, name: str = "fernhill_ca
     app.blueprint(runtime.agents_api.blueprint())
     for blueprint in ConsoleApi(runtime.agents_api).blueprints():
         app.blueprint(blueprint)
+    app.blueprint(DesignerApi(runtime, runtime.agents_api).blueprint())
     enabled = sorted(adapter.name for adapter in runtime.channels)
 
     async def health(request: Request) -> HTTPResponse:

@@ -1,4 +1,4 @@
-"""The command line: run, train, shell, validate, agents, handoff-eval."""
+"""The command line: run, train, shell, validate, agents, handoff-eval, nlu-bench, test."""
 
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _quiet_noisy_loggers()
     try:
         settings = load_settings(args.config)
+        project = getattr(args, "project", None) or args.project_before
+        if project:
+            settings = _with_project(settings, Path(project))
         return int(args.command(args, settings) or 0)
     except BotError as error:
         print(f"error: {error.message}", file=sys.stderr)
@@ -76,13 +79,13 @@ def shell(args: argparse.Namespace, settings: Settings) -> int:
 
 def validate(args: argparse.Namespace, settings: Settings) -> int:
     """Check the settings and the rasa project; print every problem found."""
-    from bot.validation import validate_project
+    from bot.validation import has_errors, summary, validate_project
 
     problems = validate_project(settings)
     for problem in problems:
         print(problem)
-    print("valid" if not problems else f"{len(problems)} problem(s)")
-    return 1 if problems else 0
+    print(summary(problems))
+    return 1 if has_errors(problems) else 0
 
 
 def agents(args: argparse.Namespace, settings: Settings) -> int:
@@ -142,26 +145,63 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
     return run_bench(settings, args.conversations, args.rounds, Path(args.output))
 
 
+def nlu_bench(args: argparse.Namespace, settings: Settings) -> int:
+    """Train pipelines on one CSV, score them on another: accuracy, macro-F1, timings."""
+    from bot.nlu.bench import run_nlu_bench
+
+    configs = [Path(settings.project.config), *(Path(path) for path in args.pipeline or [])]
+    run_nlu_bench(
+        Path(args.train),
+        Path(args.test),
+        configs,
+        text_column=args.text_column,
+        label_column=args.label_column,
+        epochs=args.epochs,
+        output=Path(args.output),
+    )
+    return 0
+
+
+def test(args: argparse.Namespace, settings: Settings) -> int:
+    """Test intents, stories and the handoff detector; write reports/ (1 if a story fails)."""
+    from bot.nlu.testing import TestInputs, run_tests
+
+    inputs = TestInputs(
+        nlu=[Path(path) for path in args.nlu or ["tests/nlu"]],
+        stories=Path(args.stories),
+        handoff=[Path(path) for path in args.handoff or ["tests/handoff"]],
+        output=Path(args.output),
+    )
+    return run_tests(settings, inputs)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("--config", help="settings file (default: config/bot.yml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--project", dest="project_before", metavar="DIR", help="a rasa 3.x project to use as is"
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     command = commands.add_parser("run", help="train if needed, then serve the bot")
     command.add_argument("--host", help="address to listen on")
     command.add_argument("--port", type=int, help="port to listen on")
     command.set_defaults(command=run)
+    _project_option(command)
 
     command = commands.add_parser("train", help="train the model if the data changed")
     command.add_argument("--force", action="store_true", help="train even if nothing changed")
     command.set_defaults(command=train)
+    _project_option(command)
 
     command = commands.add_parser("shell", help="chat with the bot in the terminal")
     command.set_defaults(command=shell)
+    _project_option(command)
 
     command = commands.add_parser("validate", help="check settings, data and domain")
     command.set_defaults(command=validate)
+    _project_option(command)
 
     command = commands.add_parser(
         "agents", help="list agents, issue an API token or set a console password"
@@ -214,7 +254,64 @@ def _parser() -> argparse.ArgumentParser:
     command.add_argument("--rounds", type=int, default=2, help="alternating rounds per system")
     command.add_argument("--output", default="bench-results", help="folder for JSON and chart")
     command.set_defaults(command=bench)
+
+    command = commands.add_parser(
+        "nlu-bench", help="train NLU pipelines on a CSV and score them on another"
+    )
+    command.add_argument("train", help="training CSV file with a header row")
+    command.add_argument("test", help="test CSV file with the same columns")
+    command.add_argument("--text-column", default="text", help="the message column")
+    command.add_argument("--label-column", default="category", help="the intent column")
+    command.add_argument(
+        "--config",
+        dest="pipeline",
+        action="append",
+        metavar="PIPELINE.yml",
+        help="another rasa pipeline to compare with the project's (repeat for several)",
+    )
+    command.add_argument(
+        "--epochs", type=_positive_int, metavar="N", help="train DIET (and the like) N epochs"
+    )
+    command.add_argument("--output", default="reports", help="folder for the JSON and chart")
+    command.set_defaults(command=nlu_bench)
+
+    command = commands.add_parser(
+        "test", help="test intents, stories and the handoff detector; write reports/"
+    )
+    command.add_argument(
+        "--nlu",
+        action="append",
+        default=None,
+        metavar="PATH",
+        help="held-out rasa NLU files or folders (default: tests/nlu)",
+    )
+    command.add_argument("--stories", default="tests/test_stories.yml", help="rasa test stories")
+    command.add_argument(
+        "--handoff",
+        action="append",
+        default=None,
+        metavar="PATH",
+        help="labelled CSV files or folders, label escalate or bot (default: tests/handoff)",
+    )
+    command.add_argument("--output", default="reports", help="folder for the reports")
+    command.set_defaults(command=test)
     return parser
+
+
+def _project_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--project",
+        metavar="DIR",
+        help="a rasa 3.x project (config.yml, domain.yml, data/) to use as it is",
+    )
+
+
+def _with_project(settings: Settings, directory: Path) -> Settings:
+    """Settings for the rasa project in `directory` (see bot/project_directory.py)."""
+    from bot.project_directory import make_actions_importable, use_project_directory
+
+    make_actions_importable(directory)
+    return use_project_directory(settings, directory)
 
 
 def _positive_int(text: str) -> int:

@@ -36,9 +36,12 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class BrandSettings:
-    """Who the bot speaks for."""
+    """Who the bot speaks for, and in which languages (the first is the default)."""
 
     name: str = "Fernhill Home"
+    # A response variant is in the language of its `metadata: {language: xx}`, or in
+    # the first of these; `validate` reports templates missing a language.
+    languages: list[str] = field(default_factory=lambda: ["en"])
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,15 @@ class LimitsSettings:
 
 
 @dataclass(frozen=True)
+class DesignerSettings:
+    """Conversation designers' tools: `validate` and the review inbox."""
+
+    min_examples: int = 15  # fewer examples for an intent is a warning
+    low_confidence: float = 0.5  # messages classified below this go to the review inbox
+    group_similarity: float = 0.25  # how alike messages must be to share a group (0-1)
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole configuration."""
 
@@ -104,6 +116,7 @@ class Settings:
     engine: EngineSettings = field(default_factory=EngineSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     events: EventsSettings = field(default_factory=EventsSettings)
+    designer: DesignerSettings = field(default_factory=DesignerSettings)
     channels: dict[str, dict[str, Any]] = field(default_factory=lambda: {"rest": {}, "webchat": {}})
     source: str = "(defaults)"
 
@@ -131,6 +144,8 @@ def load_settings(
     data = _apply_environment(Settings, data, environ)
     data = _apply_channel_environment(data, environ)
     settings = parse_section(Settings, {**data, "source": source}, source)
+    if not settings.brand.languages:
+        raise ConfigError(source, "brand.languages", "name at least one language (the default)")
     if settings.server.workers > 1:
         if settings.database.url.startswith("sqlite"):
             raise ConfigError(source, "server.workers", "several workers need a PostgreSQL store")

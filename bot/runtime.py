@@ -14,8 +14,9 @@ from pathlib import Path
 
 from bot.channels import CHANNELS, ChannelAdapter
 from bot.config import Settings
+from bot.designer.training import TrainingJob
 from bot.engine import RasaEngine, RasaProject
-from bot.errors import CannotPush, ConfigError
+from bot.errors import CannotPush, ConfigError, EngineUnavailable
 from bot.messages import StoredMessage, Thread
 from bot.pipeline import MessagePipeline
 from bot.store import Store
@@ -58,6 +59,8 @@ class Runtime:
     engine: RasaEngine | None = None
     pipeline: MessagePipeline | None = None
     handoff: HandoffService | None = None
+    gate: HandoffGate | None = None
+    training: TrainingJob | None = None
     _timers: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> None:
@@ -65,10 +68,8 @@ class Runtime:
         settings = self.settings
         project = RasaProject.from_settings(settings.project, settings.source)
         handoff_settings = load_handoff_settings(settings.project.handoff)
-        templates = Templates.from_domain(project.domain)
-        detector = Detector.from_settings(
-            handoff_settings.detection, Path(settings.project.handoff_examples), project.files()
-        )
+        templates = Templates.from_domain(project.domain, settings.brand.languages[0])
+        detector = self._detector(project)
         await upgrade_async(settings.database.url)
         self.store = store = Store.connect(settings.database.url)
         events = EventBus()
@@ -93,10 +94,12 @@ class Runtime:
             endpoints_file=Path(endpoints) if endpoints else None,
             actions_package=project.actions,
             timeout=settings.engine.reply_timeout_seconds,
+            default_language=settings.brand.languages[0],
         )
         await self.engine.start()
-        gate = HandoffGate(self.engine, detector, self.handoff, handoff_store)
+        self.gate = gate = HandoffGate(self.engine, detector, self.handoff, handoff_store)
         self.pipeline = MessagePipeline(store, gate, settings.limits)
+        self.training = TrainingJob(project, Path(settings.engine.model_dir), self.reload_model)
         for adapter in self.channels:
             await adapter.start(self.pipeline, self.handoff)
         interval = handoff_settings.sla.check_interval_seconds
@@ -106,6 +109,8 @@ class Runtime:
         """Stop timers, channels, the engine and the store, in that order."""
         for timer in self._timers:
             timer.cancel()
+        if self.training is not None:
+            await self.training.cancel()
         for adapter in self.channels:
             await adapter.stop()
         if self.engine is not None:
@@ -114,6 +119,28 @@ class Runtime:
             await self.handoff.events.close()
         if self.store is not None:
             await self.store.close()
+
+    async def reload_model(self, model_path: Path) -> None:
+        """Serve a newly trained model without a restart (see `RasaEngine.reload`).
+
+        The handoff's templates and the frustration classifier (which learns from the
+        NLU data too) are read again from the files, as they were at start-up.
+        """
+        if self.engine is None or self.handoff is None or self.gate is None:
+            raise EngineUnavailable("the bot is not running")
+        project = RasaProject.from_settings(self.settings.project, self.settings.source)
+        language = self.settings.brand.languages[0]
+        templates = await asyncio.to_thread(Templates.from_domain, project.domain, language)
+        detector = await asyncio.to_thread(self._detector, project)
+        await self.engine.reload(model_path)
+        self.model_path = model_path
+        self.handoff.templates = templates
+        self.gate.detector = detector
+
+    def _detector(self, project: RasaProject) -> Detector:
+        detection = load_handoff_settings(self.settings.project.handoff).detection
+        examples = Path(self.settings.project.handoff_examples)
+        return Detector.from_settings(detection, examples, project.files())
 
     async def deliver(self, thread: Thread, message: StoredMessage) -> None:
         """Push a message through its thread's channel; kept unsent if it cannot go now."""

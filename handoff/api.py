@@ -18,7 +18,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.base import handler, read_json_object, text_field
 from bot.channels.webchat import serialize
-from bot.errors import BadRequest, Unauthorized
+from bot.errors import BadRequest, Forbidden, Unauthorized
 from bot.messages import Thread
 from handoff.auth import Authenticator
 from handoff.console_store import ConsoleStore
@@ -84,8 +84,8 @@ class AgentsApi:
         return response.json(OPENAPI)
 
     async def me(self, request: Request) -> HTTPResponse:
-        """Who the token belongs to."""
-        actor = await self._actor(request)
+        """Who the token belongs to (designers too: the console asks who signed in)."""
+        actor = await self.auth.actor(request)
         return response.json(actor_json(actor))
 
     async def presence(self, request: Request) -> HTTPResponse:
@@ -215,7 +215,11 @@ class AgentsApi:
         return thread is not None and thread.team is not None and thread.team in actor.teams
 
     async def _actor(self, request: Request) -> Actor:
-        return await self.auth.actor(request)
+        """The caller, who must be an agent or supervisor: designers see no threads."""
+        actor = await self.auth.actor(request)
+        if actor.designer:
+            raise Forbidden("designers work in the review inbox, not on customers' threads")
+        return actor
 
     def _text(self, request: Request) -> str:
         body = read_json_object(request, required=("text",), optional=())
@@ -263,7 +267,7 @@ def actor_json(actor: Actor) -> dict[str, Any]:
         "id": actor.id,
         "login": actor.login,
         "display_name": actor.display_name,
-        "role": "supervisor" if actor.supervisor else "agent",
+        "role": actor.role,
         "teams": sorted(actor.teams),
     }
 

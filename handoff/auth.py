@@ -27,7 +27,8 @@ from handoff.settings import ConsoleSettings
 from handoff.store import hash_secret
 
 SESSION_COOKIE = "fernhill_console"
-COOKIE_PATH = "/agents/api"
+# Sent to the agents' API and the designers' (`/designer/api`) alike.
+COOKIE_PATH = "/"
 CSRF_HEADER = "x-requested-with"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WRONG_CREDENTIALS = "wrong login or password"

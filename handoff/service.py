@@ -50,16 +50,26 @@ class Actor:
     display_name: str
     supervisor: bool
     teams: frozenset[str]
+    designer: bool = False  # reviews what the bot missed; never sees customers' threads
 
     def may_act_on(self, thread: Thread) -> bool:
         """Supervisors act on every thread; agents on their own and their teams' threads."""
+        if self.designer:
+            return False
         if self.supervisor or thread.agent_id == self.id:
             return True
         return thread.agent_id is None and self.may_claim_from(thread)
 
     def may_claim_from(self, thread: Thread) -> bool:
         """Whether the thread is in one of this agent's teams' queues."""
+        if self.designer:
+            return False
         return self.supervisor or thread.team is None or thread.team in self.teams
+
+    @property
+    def role(self) -> str:
+        """`agent`, `supervisor` or `designer`."""
+        return "designer" if self.designer else "supervisor" if self.supervisor else "agent"
 
 
 @dataclass(frozen=True)
@@ -539,7 +549,7 @@ class HandoffService:
                 last_assigned_at=rows[agent.login].last_assigned_at,
             )
             for agent in self.settings.agents
-            if agent.login in rows
+            if agent.login in rows and agent.role != "designer"  # designers take no threads
         ]
 
     def _request(self, thread: Thread, exclude: set[int] | None = None) -> RoutingRequest:
@@ -563,6 +573,7 @@ class HandoffService:
             display_name=agent.display_name,
             supervisor=agent.role == "supervisor",
             teams=frozenset(agent.teams),
+            designer=agent.role == "designer",
         )
 
 

@@ -15,7 +15,9 @@ from handoff.detection.settings import DetectionSettings
 from handoff.hours import WorkingHours
 
 DEFAULT_HANDOFF_PATH = Path("config/handoff.yml")
-ROLES = ("agent", "supervisor")
+# Agents answer customers, supervisors also oversee everyone, designers review what
+# the bot missed (the review inbox) and never see customers' threads.
+ROLES = ("agent", "supervisor", "designer")
 
 
 @dataclass(frozen=True)
@@ -102,11 +104,14 @@ class HandoffSettings:
 def load_handoff_settings(path: str | Path | None = None) -> HandoffSettings:
     """Read and check `config/handoff.yml` (defaults when it does not exist).
 
+    An empty `path` means the built-in defaults too: a rasa project brought in with
+    `--project DIR` and no `handoff.yml` of its own.
+
     Raises:
         ConfigError: A value is invalid, an agent's hours cannot be read, two agents
             share a login, or an agent names a team that is not defined.
     """
-    if path is None and not DEFAULT_HANDOFF_PATH.exists():
+    if path == "" or (path is None and not DEFAULT_HANDOFF_PATH.exists()):
         return HandoffSettings()
     path = Path(path or DEFAULT_HANDOFF_PATH)
     source = str(path)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +98,7 @@ agents:
      capacity: 2}
   - {login: cleo, display_name: Cleo, teams: [billing], languages: [en], capacity: 1}
   - {login: sam, display_name: Sam, role: supervisor, teams: [care, billing], capacity: 5}
+  - {login: dana, display_name: Dana, role: designer}
 """
 
 
@@ -127,10 +128,12 @@ def live_server(
     timeout: float = 300,
     extra_env: dict[str, str] | None = None,
     port: int | None = None,
+    args: Sequence[str] = (),
 ) -> Iterator[LiveServer]:
     """Start the bot on a free port with its own store, tracker database and agents.
 
-    `extra_env` adds variables (e.g. a channel's options); `port` picks the port.
+    `extra_env` adds variables (e.g. a channel's options); `port` picks the port;
+    `args` go after `python -m bot run` (e.g. `--project DIR`).
     """
     port = port or free_port()
     endpoints = workdir / "endpoints.yml"
@@ -148,7 +151,7 @@ def live_server(
     log_path = workdir / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, stdout=log, stderr=log
+            [sys.executable, "-m", "bot", "run", *args], cwd=ROOT, env=env, stdout=log, stderr=log
         )
     server = LiveServer(f"http://127.0.0.1:{port}", database_url, log_path, process, env)
     try:

@@ -61,6 +61,9 @@ class RasaEngine:
         actions_package: The custom actions' package, run in-process unless the
             endpoints file names an action server.
         timeout: Seconds to wait for an answer before giving up on it.
+        default_language: The brand's default language: response variants tagged
+            with another (`metadata: {language: xx}`) go only to customers writing
+            in it (`bot.engine.language_nlg`).
     """
 
     def __init__(
@@ -70,8 +73,10 @@ class RasaEngine:
         endpoints_file: Path | None = None,
         actions_package: str | None = "actions",
         timeout: float = 30.0,
+        default_language: str = "en",
     ) -> None:
         self.model_path = model_path
+        self.default_language = default_language
         self.endpoints_file = endpoints_file
         self.actions_package = actions_package
         self.timeout = timeout
@@ -215,6 +220,10 @@ class RasaEngine:
         _make_tracker_folder(endpoints)
         if endpoints.action is None and self.actions_package:
             endpoints.action = InProcessActionEndpoint(self.actions_package)
+        if endpoints.nlg is None:
+            from bot.engine.language_nlg import endpoint
+
+            endpoints.nlg = endpoint(self.default_language)
         return endpoints
 
 

@@ -34,6 +34,7 @@
     app: byId("app"),
     tabQueue: byId("tab-queue"),
     tabSupervisor: byId("tab-supervisor"),
+    tabReview: byId("tab-review"),
     unread: byId("unread-count"),
     presence: byId("presence"),
     notifyButton: byId("notify-button"),
@@ -74,6 +75,7 @@
     canned: byId("canned-menu"),
     cannedButton: byId("canned-button"),
     supervisor: byId("supervisor-view"),
+    review: byId("review-view"),
     agentsTable: byId("agents-table").querySelector("tbody"),
     breaches: byId("breaches"),
     breachesEmpty: byId("breaches-empty"),
@@ -279,8 +281,14 @@
   function signedOut(message) {
     stop();
     state.me = null;
+    document.dispatchEvent(new CustomEvent("console:leave"));
     showSignIn(message);
   }
+
+  // The Review tab (review.js) reports an expired session this way.
+  document.addEventListener("console:unauthorized", (event) => {
+    if (state.me) signedOut(event.detail);
+  });
 
   ui.signinForm.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -316,8 +324,18 @@
     state.unread.clear();
     ui.signin.hidden = true;
     ui.app.hidden = false;
-    ui.agentName.textContent = `${me.display_name}${me.role === "supervisor" ? " · supervisor" : ""}`;
+    ui.agentName.textContent = `${me.display_name}${me.role !== "agent" ? ` · ${me.role}` : ""}`;
     ui.tabSupervisor.hidden = me.role !== "supervisor";
+    // Designers see the review inbox only: no customers' threads, no presence.
+    const designer = me.role === "designer";
+    ui.tabReview.hidden = me.role === "agent";
+    for (const part of [ui.tabQueue, ui.presence, ui.snippetsButton]) part.hidden = designer;
+    document.dispatchEvent(new CustomEvent("console:enter", { detail: me }));
+    if (designer) {
+      ui.notifyButton.hidden = true;
+      showView("review");
+      return;
+    }
     showView("queue");
     updateNotifyButton();
     await Promise.all([loadTeams(), refreshAgents(), refreshQueue()]);
@@ -1147,17 +1165,20 @@
   }
 
   function showView(view) {
-    for (const tab of [ui.tabQueue, ui.tabSupervisor]) {
+    for (const tab of [ui.tabQueue, ui.tabSupervisor, ui.tabReview]) {
       if (tab.dataset.view === view) tab.setAttribute("aria-current", "page");
       else tab.removeAttribute("aria-current");
     }
     ui.workspace.hidden = view !== "queue";
     ui.supervisor.hidden = view !== "supervisor";
+    ui.review.hidden = view !== "review";
     if (view === "supervisor") renderSupervisor();
+    document.dispatchEvent(new CustomEvent("console:view", { detail: view }));
   }
 
   ui.tabQueue.addEventListener("click", () => showView("queue"));
   ui.tabSupervisor.addEventListener("click", () => showView("supervisor"));
+  ui.tabReview.addEventListener("click", () => showView("review"));
 
   function renderSupervisor() {
     if (!isSupervisor() || ui.supervisor.hidden) return;
