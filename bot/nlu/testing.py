@@ -1,0 +1,212 @@
+"""`python -m bot test`: the conversation designers' checks of the trained bot.
+
+1. Intents: the project's model (trained first if the data changed) is asked about
+   held-out messages, rasa NLU files under `tests/nlu/` that the model never trained
+   on; without them, a fifth of the project's own examples is held out and a
+   scratch model is trained on the rest. Per-intent precision and recall, and a
+   confusion matrix. `nlu_fallback` counts as a miss: it is what the bot would do.
+2. Stories: `tests/test_stories.yml` in rasa's test stories format, through rasa's
+   own story evaluation (user texts go through the NLU, actions are predicted by the
+   policies; custom actions are not run). A failed story fails the command.
+3. Handoff: the detector on labelled CSV files under `tests/handoff/` (columns text
+   and label; label `escalate` or `bot`), as `python -m bot handoff-eval` does.
+
+Everything lands in `reports/`: `report.html` (self-contained), the charts, and
+rasa's story results under `stories/`.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.config import Settings
+from bot.nlu.offline import (
+    NluModel,
+    nlu_only_config,
+    quiet_rasa,
+    train_nlu_model,
+    write_nlu_data,
+)
+from bot.nlu.report import (
+    Miss,
+    StoryOutcome,
+    TestReport,
+    draw_intent_confusion,
+    write_html_report,
+)
+from bot.nlu.scores import format_intent_table, score_intents
+from handoff.evaluation import EvaluationError, GroupResult
+
+if TYPE_CHECKING:
+    from bot.engine import RasaProject
+
+
+DEFAULT_NLU = Path("tests/nlu")
+DEFAULT_HANDOFF = Path("tests/handoff")
+
+
+@dataclass(frozen=True)
+class TestInputs:
+    """Where the designers' test files are, and where the reports go.
+
+    `nlu` and `handoff` name files or folders; None looks in the default folder, which
+    may be missing, while a path given must exist.
+    """
+
+    nlu: Sequence[Path] | None = None
+    stories: Path = Path("tests/test_stories.yml")
+    handoff: Sequence[Path] | None = None
+    output: Path = Path("reports")
+    positive_labels: Sequence[str] = ("escalate",)
+
+
+def run_tests(settings: Settings, inputs: TestInputs) -> int:
+    """Run the three checks, print their results, write the reports; 1 if a story failed."""
+    from bot.engine import RasaProject, ensure_model
+
+    quiet_rasa()
+    project = RasaProject.from_settings(settings.project, settings.source)
+    model_path = ensure_model(project, Path(settings.engine.model_dir))
+    inputs.output.mkdir(parents=True, exist_ok=True)
+    report = TestReport(model=model_path.name)
+    with NluModel.open(model_path) as model:
+        nlu_files = _files(inputs.nlu, DEFAULT_NLU, (".yml", ".yaml"))
+        if nlu_files:
+            report.nlu_source = ", ".join(str(path) for path in nlu_files)
+            _test_intents(model, _labelled_messages(nlu_files), report, inputs.output)
+        else:
+            report.nlu_source = "a fifth of the project's examples, held out"
+            _test_intents_held_out(project, report, inputs.output)
+        if inputs.stories.is_file():
+            report.stories = _test_stories(model, inputs.stories, inputs.output / "stories")
+    handoff_files = _files(inputs.handoff, DEFAULT_HANDOFF, (".csv",))
+    if handoff_files:
+        report.handoff_source = ", ".join(str(path) for path in handoff_files)
+        report.handoff = _test_handoff(settings, handoff_files, inputs, report)
+    html = inputs.output / "report.html"
+    write_html_report(report, html)
+    print(f"\nReport: {html}")
+    if report.stories is None:
+        print(f"No story tests: {inputs.stories} does not exist.")
+        return 0
+    return 1 if report.stories.failed else 0
+
+
+def _files(paths: Sequence[Path] | None, default: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    """The files named, or found in the folders named (or in `default`, if it exists)."""
+    found: set[Path] = set()
+    for path in paths or [default]:
+        if path.is_file():
+            found.add(path)
+        elif path.is_dir():
+            found.update(p for p in path.rglob("*") if p.suffix in suffixes)
+        elif paths:
+            raise EvaluationError(f"no such file or folder: {path}")
+    return sorted(found)
+
+
+def _labelled_messages(paths: Sequence[Path]) -> list[tuple[str, str]]:
+    """(text, intent) of every intent example in rasa NLU files."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    pairs = []
+    for path in paths:
+        for message in load_data(str(path)).intent_examples:
+            if message.get("text") and message.get("intent"):
+                pairs.append((str(message.get("text")), str(message.get("intent"))))
+    return pairs
+
+
+def _test_intents(
+    model: NluModel, pairs: Sequence[tuple[str, str]], report: TestReport, output: Path
+) -> None:
+    from tqdm import tqdm
+
+    predictions = [
+        model.predict(text) for text, _ in tqdm(pairs, desc="intents", unit="msg", file=sys.stderr)
+    ]
+    actual = [intent for _, intent in pairs]
+    report.nlu = score_intents(actual, [p.intent for p in predictions])
+    report.misses = [
+        Miss(text, intent, p.intent, p.confidence)
+        for (text, intent), p in zip(pairs, predictions, strict=True)
+        if p.intent != intent
+    ]
+    report.confusion_chart = output / "intent-confusion.png"
+    draw_intent_confusion(report.nlu, report.confusion_chart)
+    print(f"\nIntents, on {report.nlu_source}:")
+    print(format_intent_table(report.nlu))
+    for miss in report.misses:
+        print(f"  missed: {miss.text!r}: {miss.expected} -> {miss.predicted} {miss.confidence:.2f}")
+    print(f"Confusion matrix: {report.confusion_chart}")
+
+
+def _test_intents_held_out(project: RasaProject, report: TestReport, output: Path) -> None:
+    """Train a scratch model on four fifths of the project's NLU data, test on the rest."""
+    from rasa.shared.importers.importer import TrainingDataImporter
+
+    importer = TrainingDataImporter.load_from_config(
+        str(project.config), str(project.domain), [str(p) for p in project.data]
+    )
+    train, test = importer.get_nlu_data().train_test_split(train_frac=0.8, random_seed=1)
+    with tempfile.TemporaryDirectory(prefix="bot-test-") as scratch:
+        folder = Path(scratch)
+        write_nlu_data(train, folder / "nlu.yml")
+        nlu_only_config(project.config, folder / "config.yml")
+        model_path, _ = train_nlu_model(folder / "config.yml", folder / "nlu.yml", folder, "m")
+        pairs = [(str(m.get("text")), str(m.get("intent"))) for m in test.intent_examples]
+        with NluModel.open(model_path) as model:
+            _test_intents(model, pairs, report, output)
+
+
+def _test_stories(model: NluModel, stories: Path, output: Path) -> StoryOutcome:
+    """Run rasa's story evaluation; keep the failed stories as rasa annotates them."""
+    from rasa.core.test import test as evaluate_stories
+
+    output.mkdir(parents=True, exist_ok=True)
+    result = model.run(
+        evaluate_stories(
+            str(stories), model.agent, out_directory=str(output), disable_plotting=True
+        )
+    )
+    counts = result["report"].get("conversation_accuracy", {})
+    total, correct = int(counts.get("total", 0)), int(counts.get("correct", 0))
+    failed_file = output / "failed_test_stories.yml"
+    failed_text = failed_file.read_text() if failed_file.is_file() and total > correct else ""
+    outcome = StoryOutcome(str(stories), total, total - correct, failed_text)
+    print(f"\nStories, from {stories}: {correct} of {total} passed.")
+    if failed_text:
+        print(f"Failed stories (rasa's annotations: `# predicted: ...`):\n{failed_text}")
+    return outcome
+
+
+def _test_handoff(
+    settings: Settings, paths: Sequence[Path], inputs: TestInputs, report: TestReport
+) -> list[GroupResult]:
+    from bot.engine import RasaProject
+    from handoff.detection import Detector
+    from handoff.evaluation import (
+        decide_all,
+        draw_confusion,
+        format_table,
+        read_labelled,
+        summarise,
+    )
+    from handoff.settings import load_handoff_settings
+
+    rows = read_labelled(paths, "text", "label", inputs.positive_labels)
+    detection = load_handoff_settings(settings.project.handoff).detection
+    project = RasaProject.from_settings(settings.project, settings.source)
+    examples = Path(settings.project.handoff_examples)
+    detector = Detector.from_settings(detection, examples, project.files())
+    results = summarise(rows, decide_all(detector, rows))
+    report.handoff_chart = inputs.output / "handoff-confusion.png"
+    draw_confusion(results, report.handoff_chart)
+    print(f"\nHandoff detector, on {report.handoff_source}:")
+    print(format_table(results))
+    return results
