@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import ProjectSettings
+from bot.engine.logs import quiet_rasa
 from bot.errors import ConfigError, ModelMissing
 
 logger = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ def train(project: RasaProject, model_dir: Path) -> Path:
     """Train the project with rasa and return the model's path."""
     from rasa.api import train as rasa_train
 
+    quiet_rasa()
     path = project.model_path(model_dir)
     print(
         f"Training {path.name} from {project.config}, {project.domain} and "

@@ -28,6 +28,7 @@ from bot.engine.actions import (
     InProcessActionEndpoint,
     validate_action_results_with_a_compiled_schema,
 )
+from bot.engine.logs import quiet_rasa
 from bot.errors import ConfigError, EngineUnavailable, ModelMissing
 from bot.messages import Outbound
 
@@ -200,6 +201,7 @@ class RasaEngine:
     async def _load(self, endpoints: AvailableEndpoints) -> Agent:
         from rasa.core.agent import load_agent
 
+        quiet_rasa()
         validate_action_results_with_a_compiled_schema()
         agent = await load_agent(model_path=str(self.model_path), endpoints=endpoints)
         if not agent.is_ready():

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.engine.logs import quiet_rasa
 from bot.nlu.offline import (
     NluModel,
     nlu_only_config,
-    quiet_rasa,
     read_pipeline,
     train_nlu_model,
     trains_in_epochs,
@@ -192,9 +192,9 @@ def draw_comparison(results: Sequence[PipelineResult], path: Path) -> None:
     ):
         bars = scores.bar(positions + offset, values, width, label=label)
         scores.bar_label(bars, fmt="%.3f", fontsize=8)
-    scores.set_ylim(0, 1.08)
+    scores.set_ylim(0, 1.2)
     scores.set_title("scores on the test set")
-    scores.legend(loc="lower right", fontsize=8)
+    scores.legend(loc="upper center", ncol=2, fontsize=8)
     bars = training.bar(positions, [r.train_seconds for r in results], 0.6, color="tab:green")
     training.bar_label(bars, fmt="%.0f s", fontsize=8)
     training.set_title("training time (s)")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import time
 from collections.abc import Coroutine, Iterator
@@ -97,17 +96,6 @@ def nlu_only_config(
     kept["pipeline"] = components
     target.write_text(yaml.safe_dump(kept, sort_keys=False))
     return [str(component.get("name")) for component in components]
-
-
-def quiet_rasa() -> None:
-    """Route rasa's structured log through the standard loggers, so their levels hold.
-
-    Without it, rasa's structlog events (a debug line per parsed message and per
-    policy step) go to stdout whatever the `rasa` logger's level.
-    """
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_structlog(logging.getLogger("rasa").getEffectiveLevel())
 
 
 def write_nlu_data(data: TrainingData, path: Path) -> None:

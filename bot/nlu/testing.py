@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
+from bot.engine.logs import quiet_rasa
 from bot.nlu.offline import (
     NluModel,
     nlu_only_config,
-    quiet_rasa,
     train_nlu_model,
     write_nlu_data,
 )
