@@ -20,18 +20,12 @@ from playwright.sync_api import (
     Page,
     ViewportSize,
     expect,
-    sync_playwright,
 )
 
-from tests.servers import LiveServer, handoff_config, live_server
-from tests.test_webchat_browser import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    REPLY_TIMEOUT_MS,
-    ChatPage,
-    responses,
-)
+from tests.browser import REPLY_TIMEOUT_MS, chromium
+from tests.browser import screenshot as save_screenshot
+from tests.servers import LiveServer, handoff_config, live_server, variants
+from tests.test_webchat_browser import ChatPage
 
 PASSWORDS = {"ana": "ana-secret-1", "ben": "ben-secret-1", "sam": "sam-secret-1"}
 COMPLAINT = "This is ridiculous, my lamp arrived smashed and nobody answers my emails!!!"
@@ -66,17 +60,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests use Debian's chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def screenshot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"console-{name}.png"), animations="disabled")
+    save_screenshot(page, f"console-{name}")
 
 
 class Console:
@@ -265,7 +254,7 @@ def test_a_complaint_is_taken_over_in_the_console_and_handed_back_to_the_bot(
     )
     expect(customer.messages("system").last).to_contain_text("Ana")  # the hand-back notice
     answers = customer.say("when are you open?")
-    assert any(answer in responses("utter_opening_hours") for answer in answers), answers
+    assert any(answer in variants("utter_opening_hours") for answer in answers), answers
     assert all("R-2231" not in m["text"] for m in customer.transcript())  # the note stayed ours
     expect(ana.error).to_be_hidden()
     expect(ben.error).to_be_hidden()
@@ -285,7 +274,7 @@ def test_a_supervisor_sees_load_and_breaches_and_reassigns(
             (customer.chat_id,),
         )
 
-    apology = "|".join(re.escape(text) for text in responses("utter_handoff_delay"))
+    apology = "|".join(re.escape(text) for text in variants("utter_handoff_delay"))
     expect(customer.messages("system").filter(has_text=re.compile(apology))).to_have_count(1)
 
     sam.page.get_by_test_id("tab-supervisor").click()

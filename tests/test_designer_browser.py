@@ -14,11 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from tests.browser import REPLY_TIMEOUT_MS, chromium
+from tests.browser import screenshot as save_screenshot
 from tests.designer_servers import DESIGNER, PASSWORD, say, tiny_server
 from tests.servers import LiveServer
-from tests.test_webchat_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, REPLY_TIMEOUT_MS
 
 MISSED = "xqzv blorp wibble"
 TRAINING_TIMEOUT_MS = 300_000
@@ -36,17 +37,12 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServ
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests use Debian's chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def screenshot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"designer-{name}.png"), animations="disabled")
+    save_screenshot(page, f"designer-{name}")
 
 
 def signed_in(browser: Browser, server: LiveServer, login: str, password: str) -> Page:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,46 +21,20 @@ from playwright.sync_api import (
     Page,
     Route,
     expect,
-    sync_playwright,
 )
-from ruamel.yaml import YAML
 
-from tests.servers import ROOT, LiveServer
+from tests.browser import REPLY_TIMEOUT_MS, chromium, screenshot
+from tests.servers import LiveServer, variants
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = ROOT / "test-artifacts"
-REPLY_TIMEOUT_MS = 60_000
 MAX_CHARS = 4096
 
 expect.set_options(timeout=REPLY_TIMEOUT_MS)
 
 
-def responses(name: str) -> list[str]:
-    """The texts of one of the domain's responses."""
-    domain = YAML(typ="safe").load(ROOT / "data" / "domain.yml")
-    return [variant["text"] for variant in domain["responses"][name]]
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the browser tests use Debian's chromium "
-            "(`apt-get install chromium`, as `scripts/bootstrap --test` does)"
-        )
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -78,9 +51,8 @@ def page(context: BrowserContext, request: pytest.FixtureRequest) -> Iterator[Pa
     tab = context.new_page()
     tab.set_default_timeout(REPLY_TIMEOUT_MS)
     yield tab
-    ARTIFACTS.mkdir(exist_ok=True)
     name = request.node.originalname.removeprefix("test_").replace("_", "-")
-    tab.screenshot(path=str(ARTIFACTS / f"webchat-{name}.png"), animations="disabled")
+    screenshot(tab, f"webchat-{name}")
 
 
 class ChatPage:
@@ -144,10 +116,10 @@ def test_a_customer_asks_where_an_order_is(page: Page, live_server: LiveServer) 
     expect(chat.send_button).to_be_disabled()
 
     (greeting,) = chat.say("hello", with_enter=False)
-    assert greeting in responses("utter_greet")
+    assert greeting in variants("utter_greet")
 
     (question,) = chat.say("where is my order?")
-    assert question in responses("utter_ask_order_number")
+    assert question in variants("utter_ask_order_number")
 
     answers = chat.say("FH-10234")
     assert any("FH-10234" in answer for answer in answers), answers
@@ -322,7 +294,7 @@ def test_buttons_send_their_payload(page: Page, live_server: LiveServer) -> None
     expect(chat.messages("bot")).to_have_count(2)
     expect(chat.typing).to_be_hidden()
     assert posted == ["what are your opening hours?", "/greet"]
-    assert chat.transcript()[-1]["text"] in responses("utter_greet")
+    assert chat.transcript()[-1]["text"] in variants("utter_greet")
     for choice in choices.all():
         expect(choice).to_be_disabled()
 
