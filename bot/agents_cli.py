@@ -7,12 +7,11 @@ import secrets
 import sys
 
 from bot.config import Settings
-from bot.store import Store
+from bot.store import Database
+from bot.store.agents import TOKEN
 from bot.store.migrate import upgrade_async
-from handoff.console_store import ConsoleStore
-from handoff.passwords import check_strength, hash_password
+from handoff.passwords import check_strength, hash_password, hash_secret
 from handoff.settings import load_handoff_settings
-from handoff.store import HandoffStore, hash_secret
 
 
 async def list_agents(settings: Settings) -> int:
@@ -20,9 +19,8 @@ async def list_agents(settings: Settings) -> int:
     handoff = load_handoff_settings(settings.project.handoff)
     store = await _open(settings)
     try:
-        handoff_store = HandoffStore(store.engine)
-        await handoff_store.sync_agents(agent.login for agent in handoff.agents)
-        presence = {row.login: row.presence.value for row in await handoff_store.agent_rows()}
+        await store.agents.sync_agents(agent.login for agent in handoff.agents)
+        presence = {row.login: row.presence.value for row in await store.agents.agent_rows()}
     finally:
         await store.close()
     for agent in handoff.agents:
@@ -43,10 +41,9 @@ async def issue_token(settings: Settings, login: str) -> int:
         return 2
     store = await _open(settings)
     try:
-        handoff_store = HandoffStore(store.engine)
-        ids = await handoff_store.sync_agents(agent.login for agent in handoff.agents)
+        ids = await store.agents.sync_agents(agent.login for agent in handoff.agents)
         token = secrets.token_urlsafe(32)
-        await handoff_store.add_credential(ids[login], "token", hash_secret(token))
+        await store.agents.add_credential(ids[login], TOKEN, hash_secret(token))
     finally:
         await store.close()
     print(token)
@@ -76,14 +73,14 @@ async def set_password(settings: Settings, login: str) -> int:
         return 2
     store = await _open(settings)
     try:
-        ids = await HandoffStore(store.engine).sync_agents(agent.login for agent in handoff.agents)
-        await ConsoleStore(store.engine).set_password(ids[login], hash_password(password))
+        ids = await store.agents.sync_agents(agent.login for agent in handoff.agents)
+        await store.agents.set_password(ids[login], hash_password(password))
     finally:
         await store.close()
     print(f"Password set for {login}; they can sign in at /console")
     return 0
 
 
-async def _open(settings: Settings) -> Store:
+async def _open(settings: Settings) -> Database:
     await upgrade_async(settings.database.url)
-    return Store.connect(settings.database.url)
+    return Database.connect(settings.database.url)

@@ -36,7 +36,7 @@ import httpx
 
 from bot.config import Settings
 from bot.engine import RasaProject
-from bot.errors import BotError, ModelMissing
+from core.errors import BotError, ModelMissing
 
 ROOT = Path(__file__).resolve().parent.parent
 SYSTEMS = ("framework", "rasa")

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.config import Settings, load_settings
-from bot.errors import BotError
+from core.errors import BotError
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -41,8 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Train if the data changed, then serve the bot."""
-    from bot.app import create_app
     from bot.engine import RasaProject, ensure_model
+    from bot.web.app import create_app
 
     server = replace(
         settings.server,

@@ -1,68 +1,98 @@
-"""The message pipeline: every channel's inbound messages take the same path.
+"""The message path: every channel's customer messages take it, step by step.
 
-check the text -> store it -> answer it -> store the answers -> hand them back to
-the channel to deliver. A repeated delivery gets the answers of the first one: it
-waits for them while the first is still being answered, reads them from the store
-once they are there, and is answered afresh only if the first attempt failed.
+    channel adapter (bot/channels/<name>.py)   payload -> Inbound
+      -> MessagePipeline.handle (this module)
+           check the text, store it (bot/store/messages.py), once per delivery
+           answer it, first step that answers wins:
+             continue_privately  a public complaint followed to a private chat
+             human_owned         queued or with an agent: agents are told, nobody answers
+             rating              a resolved thread: the 1-5 rating closes it
+             prepared            a channel command or a message without text: a template
+             decide              NLU once (the engine), then the detector
+                                 (handoff/detection/detector.py): escalate, or stay
+                                 silent for public chatter
+             engine              rasa answers (bot/engine/rasa_engine.py), reusing the
+                                 parse; an `action_handoff` in its answer escalates
+           store the answers
+      <- the channel delivers them (in its response, or pushed)
+
+An agent's reply takes the other way: agents' API (bot/web/agents_api.py) ->
+`AgentActions.reply` (handoff/agent_actions.py), which the state machine
+(core/states.py) allows or refuses -> the store -> `Services.deliver` -> the
+channel's `push`.
+
+A repeated delivery gets the answers of the first one: it waits for them while the
+first is still being answered, reads them from the store once they are there, and
+is answered afresh only if the first attempt failed.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
 from bot.config import LimitsSettings
-from bot.engine import RasaEngine
-from bot.errors import BadRequest, PayloadTooLarge
-from bot.messages import Inbound, Outbound, StoredMessage, Thread
-from bot.store import Store
+from bot.store import Database
+from core.errors import BadRequest, PayloadTooLarge
+from core.messages import FALLBACK_INTENTS, Inbound, Outbound, StoredMessage, Thread, ThreadState
+from core.ports import Engine, Parse
+from handoff.detection import Detector, HandoffDecision, TurnContext
+from handoff.escalation import Escalation
+from handoff.rating import parse_rating
+from handoff.services import Handoff
+
+# The signals that may escalate public chatter the bot was not asked about.
+OVERHEARD_SIGNALS = frozenset(
+    {"complaint", "complaint_intent", "asked_for_human", "public_complaint"}
+)
+HISTORY = 6
 
 
-class Responder(Protocol):
-    """Whatever answers a thread's message: the rasa engine, or later a human."""
+@dataclass
+class Turn:
+    """One customer message on its way through the steps; steps add what they learn."""
 
-    async def respond(
-        self, thread: Thread, inbound: Inbound, message: StoredMessage
-    ) -> list[Outbound]:
-        """The answers to `inbound`, stored as `message` in `thread` (possibly none)."""
-        ...
+    thread: Thread
+    inbound: Inbound
+    message: StoredMessage
+    parse: Parse | None = None  # set by `decide`
+    decision: HandoffDecision | None = None  # set by `decide`
 
-    def thread_is_over(self, thread: Thread, inbound: Inbound) -> bool:
-        """Whether `inbound` should start a new thread instead of joining `thread`."""
-        ...
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The channel's data about the message (language, public, command...)."""
+        return self.inbound.metadata
 
 
-class EngineResponder:
-    """Answers with the rasa engine, keyed by the thread's conversation id."""
-
-    def __init__(self, engine: RasaEngine) -> None:
-        self.engine = engine
-
-    async def respond(
-        self, thread: Thread, inbound: Inbound, message: StoredMessage
-    ) -> list[Outbound]:
-        """Ask the engine."""
-        del message
-        return await self.engine.respond(
-            thread.conversation_id,
-            inbound.text,
-            channel=inbound.channel,
-            message_id=inbound.message_id,
-            metadata=inbound.metadata or None,
-        )
-
-    def thread_is_over(self, thread: Thread, inbound: Inbound) -> bool:
-        """Threads never end on the bot's side."""
-        return False
+Step = Callable[[Turn], Awaitable["list[Outbound] | None"]]
 
 
 class MessagePipeline:
-    """Takes inbound messages from any channel through store and responder."""
+    """Takes customer messages from any channel through the steps and the store."""
 
-    def __init__(self, store: Store, responder: Responder, limits: LimitsSettings) -> None:
+    def __init__(
+        self,
+        store: Database,
+        engine: Engine,
+        detector: Detector,
+        handoff: Handoff,
+        limits: LimitsSettings,
+    ) -> None:
         self.store = store
-        self.responder = responder
+        self.engine = engine
+        self.detector = detector
+        self.handoff = handoff
         self.limits = limits
+        self.steps: list[Step] = [
+            self.continue_privately,
+            self.human_owned,
+            self.rating,
+            self.prepared,
+            self.decide,
+            self.answer_with_engine,
+        ]
         self._in_flight: dict[int, asyncio.Future[list[StoredMessage]]] = {}
 
     async def handle(self, inbound: Inbound, *, delivered_in_response: bool) -> list[StoredMessage]:
@@ -79,39 +109,142 @@ class MessagePipeline:
             customer (an agent's reply written while they were away).
         """
         check_text(inbound.text, self.limits)
-        thread, message, repeated = await self.store.record_inbound(
-            inbound, is_over=lambda open_thread: self.responder.thread_is_over(open_thread, inbound)
+        messages = self.store.messages
+        thread, message, repeated = await messages.record_inbound(
+            inbound, is_over=lambda open_thread: thread_is_over(open_thread, inbound)
         )
         waiting: list[StoredMessage] = []
         if delivered_in_response and not repeated:
-            waiting = await self.store.unsent(thread.id)
-            await self.store.mark_all_sent([m.id for m in waiting])
+            waiting = await messages.unsent(thread.id)
+            await messages.mark_all_sent([m.id for m in waiting])
+        turn = Turn(thread, inbound, message)
         return waiting + await self._answer_once(
-            thread, inbound, message, repeated=repeated, sent=delivered_in_response
+            turn, repeated=repeated, sent=delivered_in_response
         )
 
-    async def _answer_once(
-        self,
-        thread: Thread,
-        inbound: Inbound,
-        message: StoredMessage,
-        *,
-        repeated: bool,
-        sent: bool,
-    ) -> list[StoredMessage]:
+    async def respond(self, turn: Turn) -> list[Outbound]:
+        """The first answer a step gives (possibly none)."""
+        for step in self.steps:
+            answer = await step(turn)
+            if answer is not None:
+                return answer
+        return []
+
+    # The steps: each answers (a list, maybe empty) or passes (None).
+
+    async def continue_privately(self, turn: Turn) -> list[Outbound] | None:
+        """The customer followed a public answer's link (`metadata.continue_from`)."""
+        public_chat = turn.metadata.get("continue_from")
+        if not isinstance(public_chat, str):
+            return None
+        return await self.handoff.escalations.continue_privately(turn.thread, public_chat)
+
+    async def human_owned(self, turn: Turn) -> list[Outbound] | None:
+        """Queued or with an agent: the agents hear of it, the bot stays silent."""
+        if not turn.thread.state.human_owned:
+            return None
+        await self.handoff.escalations.customer_wrote(turn.thread, turn.message)
+        return []
+
+    async def rating(self, turn: Turn) -> list[Outbound] | None:
+        """A resolved thread: this message is its rating (see `thread_is_over`)."""
+        if turn.thread.state is not ThreadState.RESOLVED:
+            return None
+        await self.store.threads.close(turn.thread.id, rating=parse_rating(turn.inbound.text))
+        return [self.handoff.notices.render("utter_rating_thanks")]
+
+    async def prepared(self, turn: Turn) -> list[Outbound] | None:
+        """A channel command (`metadata.command`) or a message without text: a template."""
+        templates = self.handoff.notices.templates
+        command = turn.metadata.get("command")
+        if isinstance(command, str) and f"utter_command_{command}" in templates.responses:
+            return [templates.render(f"utter_command_{command}")]
+        attachment = turn.metadata.get("attachment")
+        if isinstance(attachment, dict) and not attachment.get("caption"):
+            kind = str(attachment.get("kind") or "attachment").replace("_", " ")
+            return [templates.render("utter_non_text", kind=kind)]
+        return None
+
+    async def decide(self, turn: Turn) -> list[Outbound] | None:
+        """NLU once, then the detector: escalate, stay silent when overheard, or pass on.
+
+        In public (`metadata.public`) the bot answers only what is said to it
+        (`metadata.addressed`); other chatter escalates only as a complaint or a call
+        for a person.
+        """
+        parse = await self.engine.parse(turn.inbound.text)
+        decision = self.detector.decide(await self._context(turn, parse))
+        await self.store.messages.annotate(
+            turn.message.id,
+            intent=parse.intent,
+            confidence=parse.confidence,
+            negativity=decision.negativity,
+        )
+        overheard = turn.metadata.get("addressed") is False
+        if decision.escalate and (not overheard or _matters_when_overheard(decision)):
+            escalation = _escalation(turn, decision.reason, decision.score, decision.topic)
+            return await self.handoff.escalations.escalate(turn.thread, escalation)
+        if overheard:
+            return []
+        turn.parse, turn.decision = parse, decision
+        return None
+
+    async def answer_with_engine(self, turn: Turn) -> list[Outbound] | None:
+        """Rasa answers, reusing the parse; its `action_handoff` escalates."""
+        inbound = turn.inbound
+        replies = await self.engine.respond(
+            turn.thread.conversation_id,
+            inbound.text,
+            channel=inbound.channel,
+            message_id=inbound.message_id,
+            metadata=inbound.metadata or None,
+            parse=turn.parse,
+        )
+        requests = [request for reply in replies if (request := handoff_request(reply))]
+        if not requests:
+            return replies
+        kept = [reply for reply in replies if handoff_request(reply) is None]
+        reason = str(requests[0].get("reason") or "the conversation asked for a person")
+        topic = requests[0].get("topic") or (turn.decision.topic if turn.decision else None)
+        escalation = _escalation(turn, reason, 1.0, topic)
+        return kept + await self.handoff.escalations.escalate(turn.thread, escalation)
+
+    # Inside
+
+    async def _context(self, turn: Turn, parse: Parse) -> TurnContext:
+        recent = await self.store.messages.recent_customer_messages(turn.thread.id, HISTORY + 1)
+        earlier = [m for m in recent if m.id != turn.message.id][-HISTORY:]
+        fallbacks = 0
+        for past in reversed(earlier):
+            if past.intent not in FALLBACK_INTENTS:
+                break
+            fallbacks += 1
+        return TurnContext(
+            text=turn.inbound.text,
+            intent=parse.intent,
+            intent_confidence=parse.confidence,
+            recent_texts=tuple(m.text for m in earlier),
+            recent_scores=tuple(m.negativity for m in earlier if m.negativity is not None),
+            fallbacks_in_a_row=fallbacks,
+            public=turn.thread.public or bool(turn.metadata.get("public")),
+            customer_tier=turn.metadata.get("tier"),
+        )
+
+    async def _answer_once(self, turn: Turn, *, repeated: bool, sent: bool) -> list[StoredMessage]:
         """Answer a message unless a delivery of it is being or was answered already."""
+        message = turn.message
         if repeated:
             if message.id in self._in_flight:
                 return await asyncio.shield(self._in_flight[message.id])
-            stored = await self.store.replies_to(message.id)
+            stored = await self.store.messages.replies_to(message.id)
             if stored:
                 return stored
         answering = asyncio.get_running_loop().create_future()
         self._in_flight[message.id] = answering
         try:
-            replies = await self.responder.respond(thread, inbound, message)
-            stored = await self.store.record_replies(
-                thread.id, replies, reply_to_id=message.id, sent=sent
+            replies = await self.respond(turn)
+            stored = await self.store.messages.record_replies(
+                turn.thread.id, replies, reply_to_id=message.id, sent=sent
             )
         except asyncio.CancelledError:
             answering.cancel()
@@ -126,6 +259,11 @@ class MessagePipeline:
         return stored
 
 
+def thread_is_over(thread: Thread, inbound: Inbound) -> bool:
+    """A resolved thread is over unless this message is its rating: then a new one opens."""
+    return thread.state is ThreadState.RESOLVED and parse_rating(inbound.text) is None
+
+
 def check_text(text: str, limits: LimitsSettings) -> None:
     """Refuse empty and over-long messages with a message that says which."""
     if not text.strip():
@@ -134,3 +272,28 @@ def check_text(text: str, limits: LimitsSettings) -> None:
         raise PayloadTooLarge(
             f"the message is {len(text)} characters long; the limit is {limits.max_message_chars}"
         )
+
+
+def handoff_request(reply: Outbound) -> dict[str, Any] | None:
+    """The `{"handoff": {...}}` payload that `action_handoff` sends, if this reply is one."""
+    custom = reply.extras.get("custom")
+    request = custom.get("handoff") if isinstance(custom, dict) else None
+    return dict(request) if isinstance(request, dict) else None
+
+
+def _escalation(turn: Turn, reason: str, score: float, topic: str | None) -> Escalation:
+    """An escalation of this turn: where it was said, and where to continue privately."""
+    link = turn.metadata.get("private_link")
+    return Escalation(
+        reason=reason,
+        score=score,
+        topic=topic,
+        language=turn.metadata.get("language"),
+        public=bool(turn.metadata.get("public")),
+        private_link=link if isinstance(link, str) else None,
+    )
+
+
+def _matters_when_overheard(decision: HandoffDecision) -> bool:
+    """Public chatter not addressed to the bot escalates only as a complaint or a call."""
+    return any(signal.name in OVERHEARD_SIGNALS for signal in decision.signals)

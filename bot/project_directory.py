@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ENV_PREFIX, Settings
-from bot.errors import ConfigError
+from core.errors import ConfigError
 
 FRAMEWORK_ROOT = Path(__file__).resolve().parent.parent
 FRUSTRATION_EXAMPLES = FRAMEWORK_ROOT / "data" / "handoff" / "frustration.yml"

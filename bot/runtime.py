@@ -1,7 +1,10 @@
-"""What runs while the bot serves: store, engine, handoff, pipeline, channels.
+"""The composition root: builds every running piece once, from the settings.
 
-The web app and the terminal shell start the same runtime, so a message takes the
-same path whichever way it comes in.
+`start_services` migrates the store, loads the engine and the handoff, attaches the
+channels and starts the timers; the web app keeps the result on `app.ctx.services`
+(as rasa-sdk's `create_app` keeps its objects on `app.ctx`) and the terminal shell
+holds it directly, so a message takes the same path whichever way it comes in.
+Nothing in it is optional: it exists only once everything has started.
 """
 
 from __future__ import annotations
@@ -16,18 +19,16 @@ from bot.channels import CHANNELS, ChannelAdapter
 from bot.config import Settings
 from bot.designer.training import TrainingJob
 from bot.engine import RasaEngine, RasaProject
-from bot.errors import CannotPush, ConfigError, EngineUnavailable
-from bot.messages import StoredMessage, Thread
 from bot.pipeline import MessagePipeline
-from bot.store import Store
+from bot.store import Database
 from bot.store.migrate import upgrade_async
-from handoff.api import AgentsApi
+from bot.web.auth import Authenticator
+from core.errors import CannotPush, ConfigError
+from core.messages import StoredMessage, Thread
 from handoff.detection import Detector
 from handoff.events import EventBus, RedisEventBus
-from handoff.gate import HandoffGate
-from handoff.service import HandoffService
+from handoff.services import Handoff
 from handoff.settings import load_handoff_settings
-from handoff.store import HandoffStore
 from handoff.templates import Templates
 
 logger = logging.getLogger(__name__)
@@ -48,77 +49,23 @@ def build_channels(settings: Settings) -> list[ChannelAdapter]:
 
 
 @dataclass
-class Runtime:
-    """The running pieces; built by `start`, released by `stop`."""
+class Services:
+    """Everything that runs while the bot serves; built by `start_services`."""
 
     settings: Settings
     model_path: Path
-    channels: list[ChannelAdapter] = field(default_factory=list)
-    agents_api: AgentsApi = field(default_factory=AgentsApi)
-    store: Store | None = None
-    engine: RasaEngine | None = None
-    pipeline: MessagePipeline | None = None
-    handoff: HandoffService | None = None
-    gate: HandoffGate | None = None
-    training: TrainingJob | None = None
-    _timers: list[asyncio.Task[None]] = field(default_factory=list)
+    store: Database
+    engine: RasaEngine
+    handoff: Handoff
+    pipeline: MessagePipeline
+    auth: Authenticator
+    training: TrainingJob
+    channels: list[ChannelAdapter]
+    timers: list[asyncio.Task[None]] = field(default_factory=list)
 
-    async def start(self) -> None:
-        """Migrate and open the store, load the engine and the handoff, attach channels."""
-        settings = self.settings
-        project = RasaProject.from_settings(settings.project, settings.source)
-        handoff_settings = load_handoff_settings(settings.project.handoff)
-        templates = Templates.from_domain(project.domain, settings.brand.languages[0])
-        detector = self._detector(project)
-        await upgrade_async(settings.database.url)
-        self.store = store = Store.connect(settings.database.url)
-        events = EventBus()
-        if settings.events.redis_url:
-            events = RedisEventBus(settings.events.redis_url)
-            await events.start()
-        handoff_store = HandoffStore(store.engine)
-        self.handoff = HandoffService(
-            handoff_settings,
-            store,
-            handoff_store,
-            templates,
-            events,
-            self.deliver,
-            max_text_chars=settings.limits.max_message_chars,
-        )
-        await self.handoff.start()
-        self.agents_api.service_or_none = self.handoff
-        endpoints = settings.engine.endpoints
-        self.engine = RasaEngine(
-            self.model_path,
-            endpoints_file=Path(endpoints) if endpoints else None,
-            actions_package=project.actions,
-            timeout=settings.engine.reply_timeout_seconds,
-            default_language=settings.brand.languages[0],
-        )
-        await self.engine.start()
-        self.gate = gate = HandoffGate(self.engine, detector, self.handoff, handoff_store)
-        self.pipeline = MessagePipeline(store, gate, settings.limits)
-        self.training = TrainingJob(project, Path(settings.engine.model_dir), self.reload_model)
-        for adapter in self.channels:
-            await adapter.start(self.pipeline, self.handoff)
-        interval = handoff_settings.sla.check_interval_seconds
-        self._timers.append(asyncio.create_task(self._every(interval, self.handoff.check_sla)))
-
-    async def stop(self) -> None:
-        """Stop timers, channels, the engine and the store, in that order."""
-        for timer in self._timers:
-            timer.cancel()
-        if self.training is not None:
-            await self.training.cancel()
-        for adapter in self.channels:
-            await adapter.stop()
-        if self.engine is not None:
-            await self.engine.stop()
-        if self.handoff is not None:
-            await self.handoff.events.close()
-        if self.store is not None:
-            await self.store.close()
+    async def deliver(self, thread: Thread, message: StoredMessage) -> None:
+        """Push a message through its thread's channel; kept unsent if it cannot go now."""
+        await deliver_through(self.channels, self.store, thread, message)
 
     async def reload_model(self, model_path: Path) -> None:
         """Serve a newly trained model without a restart (see `RasaEngine.reload`).
@@ -126,39 +73,121 @@ class Runtime:
         The handoff's templates and the frustration classifier (which learns from the
         NLU data too) are read again from the files, as they were at start-up.
         """
-        if self.engine is None or self.handoff is None or self.gate is None:
-            raise EngineUnavailable("the bot is not running")
         project = RasaProject.from_settings(self.settings.project, self.settings.source)
         language = self.settings.brand.languages[0]
         templates = await asyncio.to_thread(Templates.from_domain, project.domain, language)
-        detector = await asyncio.to_thread(self._detector, project)
+        detector = await asyncio.to_thread(build_detector, self.settings, project)
         await self.engine.reload(model_path)
         self.model_path = model_path
-        self.handoff.templates = templates
-        self.gate.detector = detector
+        self.handoff.notices.templates = templates
+        self.pipeline.detector = detector
 
-    def _detector(self, project: RasaProject) -> Detector:
-        detection = load_handoff_settings(self.settings.project.handoff).detection
-        examples = Path(self.settings.project.handoff_examples)
-        return Detector.from_settings(detection, examples, project.files())
+    async def stop(self) -> None:
+        """Stop timers, channels, the engine and the store, in that order."""
+        for timer in self.timers:
+            timer.cancel()
+        await self.training.cancel()
+        for adapter in self.channels:
+            await adapter.stop()
+        await self.engine.stop()
+        await self.handoff.events.close()
+        await self.store.close()
 
-    async def deliver(self, thread: Thread, message: StoredMessage) -> None:
-        """Push a message through its thread's channel; kept unsent if it cannot go now."""
-        adapter = next((a for a in self.channels if a.name == thread.channel), None)
-        if adapter is None or self.store is None:
-            return
+
+async def start_services(
+    settings: Settings, model_path: Path, channels: list[ChannelAdapter]
+) -> Services:
+    """Migrate and open the store, load the engine and the handoff, attach channels."""
+    project = RasaProject.from_settings(settings.project, settings.source)
+    handoff_settings = load_handoff_settings(settings.project.handoff)
+    language = settings.brand.languages[0]
+    templates = Templates.from_domain(project.domain, language)
+    detector = build_detector(settings, project)
+    await upgrade_async(settings.database.url)
+    store = Database.connect(settings.database.url)
+    events = EventBus()
+    if settings.events.redis_url:
+        events = RedisEventBus(settings.events.redis_url)
+        await events.start()
+
+    async def deliver(thread: Thread, message: StoredMessage) -> None:
+        await deliver_through(channels, store, thread, message)
+
+    handoff = Handoff(
+        handoff_settings,
+        threads=store.threads,
+        messages=store.messages,
+        agents=store.agents,
+        templates=templates,
+        events=events,
+        deliver=deliver,
+        max_text_chars=settings.limits.max_message_chars,
+    )
+    await handoff.start()
+    endpoints = settings.engine.endpoints
+    engine = RasaEngine(
+        model_path,
+        endpoints_file=Path(endpoints) if endpoints else None,
+        actions_package=project.actions,
+        timeout=settings.engine.reply_timeout_seconds,
+        default_language=language,
+    )
+    await engine.start()
+    pipeline = MessagePipeline(store, engine, detector, handoff, settings.limits)
+    auth = Authenticator(handoff.directory, store.agents, handoff_settings.console)
+    training = TrainingJob(project, Path(settings.engine.model_dir), _no_model_yet)
+    services = Services(
+        settings=settings,
+        model_path=model_path,
+        store=store,
+        engine=engine,
+        handoff=handoff,
+        pipeline=pipeline,
+        auth=auth,
+        training=training,
+        channels=channels,
+    )
+    training.on_model = services.reload_model  # a trained model is served at once
+    for adapter in channels:
+        await adapter.start(pipeline, handoff)
+    interval = handoff_settings.sla.check_interval_seconds
+    services.timers.append(asyncio.create_task(_every(interval, handoff.sla.check)))
+    return services
+
+
+async def _no_model_yet(model_path: Path) -> None:
+    del model_path  # replaced by `Services.reload_model` before any training starts
+
+
+def build_detector(settings: Settings, project: RasaProject) -> Detector:
+    """The handoff detector, trained on the handoff examples and the project's NLU data."""
+    detection = load_handoff_settings(settings.project.handoff).detection
+    examples = Path(settings.project.handoff_examples)
+    return Detector.from_settings(detection, examples, project.files())
+
+
+async def deliver_through(
+    channels: list[ChannelAdapter], store: Database, thread: Thread, message: StoredMessage
+) -> None:
+    """Push a message through its thread's channel; kept unsent if it cannot go now."""
+    adapter = next((a for a in channels if a.name == thread.channel), None)
+    if adapter is None:
+        return
+    try:
+        channel_message_id = await adapter.push(thread, message)
+    except CannotPush as reason:
+        logger.debug("Message %s waits: %s", message.id, reason)
+        return
+    await store.messages.mark_sent(message.id, channel_message_id)
+
+
+async def _every(seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+    while True:
+        await asyncio.sleep(seconds)
         try:
-            channel_message_id = await adapter.push(thread, message)
-        except CannotPush as reason:
-            logger.debug("Message %s waits: %s", message.id, reason)
-            return
-        await self.store.mark_sent(message.id, channel_message_id)
+            await job()
+        except Exception:
+            logger.exception("A timed job failed; it runs again in %s s.", seconds)
 
-    @staticmethod
-    async def _every(seconds: float, job: Callable[[], Awaitable[object]]) -> None:
-        while True:
-            await asyncio.sleep(seconds)
-            try:
-                await job()
-            except Exception:
-                logger.exception("A timed job failed; it runs again in %s s.", seconds)
+
+Runtime = Services  # the name `bot.designer.api` knows the running services by

@@ -8,17 +8,16 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.engine import RasaProject, ensure_model
-from bot.errors import BotError
-from bot.messages import Inbound
-from bot.runtime import Runtime
+from bot.runtime import build_channels, start_services
+from core.errors import BotError
+from core.messages import Inbound
 
 
 async def chat(settings: Settings) -> int:
     """Read lines from the terminal and print the answers until /quit or end of input."""
     project = RasaProject.from_settings(settings.project, settings.source)
-    runtime = Runtime(settings, ensure_model(project, Path(settings.engine.model_dir)))
-    await runtime.start()
-    assert runtime.pipeline is not None
+    model = ensure_model(project, Path(settings.engine.model_dir))
+    runtime = await start_services(settings, model, build_channels(settings))
     user = getpass.getuser()
     print(f"Chatting with {settings.brand.name}'s bot. Type /quit to stop.", flush=True)
     try:

@@ -17,7 +17,7 @@ from bot.authoring.problems import Problem, Severity, error
 from bot.config import Settings
 from bot.designer.workbench import training_files
 from bot.engine.project import RasaProject
-from bot.errors import BotError, ConfigError
+from core.errors import BotError, ConfigError
 
 _UTTER = re.compile(r"\butter_[A-Za-z0-9_]+")
 

@@ -1,5 +1,5 @@
 """Handoff: detect who needs a human, route them to a named agent, keep the bot silent.
 
-The core is pure (`states`, `routing`, `hours`, `detection`); the service, store and API
-around it do the I/O.
+It builds on `core` only (never on `bot`): the pure parts (`routing`, `hours`,
+`detection`) and the services of `handoff.services`, over the store's ports.
 """

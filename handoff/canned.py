@@ -10,7 +10,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from handoff.console_store import Snippet
+from core.actors import Snippet
 from handoff.templates import REQUIRED
 
 PLACEHOLDER = re.compile(r"\{\w+\}")

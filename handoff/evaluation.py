@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.errors import BotError
+from core.errors import BotError
 from handoff.detection import Detector, HandoffDecision, TurnContext
 
 OVERALL = "overall"

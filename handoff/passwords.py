@@ -69,3 +69,8 @@ def _b64(raw: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def hash_secret(secret: str) -> str:
+    """The stored form of an API token or session secret (long and random: SHA-256)."""
+    return hashlib.sha256(secret.encode()).hexdigest()

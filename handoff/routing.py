@@ -8,17 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import Enum
 
+from core.actors import Presence
 from handoff.hours import WorkingHours
 
-
-class Presence(str, Enum):
-    """An agent's availability, as they set it."""
-
-    ONLINE = "online"
-    AWAY = "away"
-    OFFLINE = "offline"
+__all__ = ["AgentSnapshot", "Presence", "RoutingRequest", "choose_agent"]
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.config import parse_section, read_yaml
-from bot.errors import ConfigError
+from core.config_files import parse_section, read_yaml
+from core.errors import ConfigError
 from handoff.detection.settings import DetectionSettings
 from handoff.hours import WorkingHours
 
@@ -146,3 +146,21 @@ def _check(settings: HandoffSettings, source: str) -> None:
         raise ConfigError(source, "console.session_hours", "must be above 0 and at most 720")
     if settings.console.max_failed_sign_ins < 1:
         raise ConfigError(source, "console.max_failed_sign_ins", "must be at least 1")
+
+
+def telegram_accounts(settings: HandoffSettings) -> dict[int, str]:
+    """Agents' logins by their Telegram user id (`accounts: {telegram: ID}`).
+
+    Raises:
+        ConfigError: An agent's Telegram id is not a number.
+    """
+    logins = {}
+    for index, agent in enumerate(settings.agents):
+        account = agent.accounts.get("telegram")
+        if account is None:
+            continue
+        if not str(account).strip().isdigit():
+            key = f"agents[{index}].accounts.telegram"
+            raise ConfigError(settings.source, key, "must be a Telegram user id (a number)")
+        logins[int(str(account))] = agent.login
+    return logins

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from bot.errors import ConfigError
-from bot.messages import Outbound
+from core.errors import ConfigError
+from core.messages import Outbound
 from handoff.default_templates import DEFAULT_TEXTS
 
 logger = logging.getLogger(__name__)

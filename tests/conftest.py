@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import Store
+from bot.store import Database
 from bot.store.migrate import upgrade_async
 from tests import servers
 from tests.servers import LiveServer, fresh_postgres_database, postgres_reachable
@@ -38,10 +38,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
+async def store(database_url: str) -> AsyncIterator[Database]:
     """A migrated store on each kind of database."""
     await upgrade_async(database_url)
-    opened = Store.connect(database_url)
+    opened = Database.connect(database_url)
     yield opened
     await opened.close()
 

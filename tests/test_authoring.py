@@ -19,9 +19,9 @@ from bot.config import BrandSettings, DesignerSettings, Settings
 from bot.designer import workbench
 from bot.designer.clustering import group_texts
 from bot.engine.project import RasaProject
-from bot.errors import ConfigError, Conflict, NotFound
 from bot.project_directory import use_project_directory
 from bot.validation import has_errors, validate_project
+from core.errors import ConfigError, Conflict, NotFound
 from handoff.default_templates import DEFAULT_TEXTS
 from handoff.templates import REQUIRED, Templates
 from tests.designer_servers import FIXTURE

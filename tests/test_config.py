@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
-from bot.errors import ConfigError
 from bot.runtime import build_channels
 from bot.store.database import parse_database_url
+from core.errors import ConfigError
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.errors import ConfigError
+from core.errors import ConfigError
 from handoff.settings import load_handoff_settings
 from tests.servers import LiveServer, handoff_config, live_server
 

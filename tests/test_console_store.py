@@ -7,23 +7,21 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.errors import TooManyRequests
-from bot.messages import Author, Inbound, Outbound
-from bot.store import Store
-from handoff.auth import SignInThrottle
+from bot.store import Database
+from bot.web.auth import SignInThrottle
+from core.errors import TooManyRequests
+from core.messages import Author, Inbound, Outbound
 from handoff.canned import CannedAnswer, search, template_answers
-from handoff.console_store import ConsoleStore
-from handoff.passwords import check_strength, hash_password, verify_password
-from handoff.store import HandoffStore, hash_secret
+from handoff.passwords import check_strength, hash_password, hash_secret, verify_password
 
 
-async def agent_ids(store: Store) -> dict[str, int]:
-    return await HandoffStore(store.engine).sync_agents(["ana", "ben"])
+async def agent_ids(store: Database) -> dict[str, int]:
+    return await store.agents.sync_agents(["ana", "ben"])
 
 
-async def test_a_new_password_revokes_the_old_one(store: Store) -> None:
+async def test_a_new_password_revokes_the_old_one(store: Database) -> None:
     ids = await agent_ids(store)
-    console = ConsoleStore(store.engine)
+    console = store.agents
     assert await console.password_hash(ids["ana"]) is None
     await console.set_password(ids["ana"], "first-hash")
     await console.set_password(ids["ana"], "second-hash")
@@ -31,9 +29,9 @@ async def test_a_new_password_revokes_the_old_one(store: Store) -> None:
     assert await console.password_hash(ids["ben"]) is None
 
 
-async def test_sessions_are_found_by_hash_until_revoked(store: Store) -> None:
+async def test_sessions_are_found_by_hash_until_revoked(store: Database) -> None:
     ids = await agent_ids(store)
-    console = ConsoleStore(store.engine)
+    console = store.agents
     expires = datetime.now(timezone.utc) + timedelta(hours=1)
     await console.create_session(ids["ben"], hash_secret("secret"), expires)
     found = await console.session(hash_secret("secret"))
@@ -48,9 +46,9 @@ async def test_sessions_are_found_by_hash_until_revoked(store: Store) -> None:
     assert await console.session(hash_secret("secret")) is None
 
 
-async def test_snippets_belong_to_one_agent(store: Store) -> None:
+async def test_snippets_belong_to_one_agent(store: Database) -> None:
     ids = await agent_ids(store)
-    console = ConsoleStore(store.engine)
+    console = store.agents
     second = await console.add_snippet(ids["ana"], "Refund", "Your refund is on its way.")
     first = await console.add_snippet(ids["ana"], "Apology", "I'm so sorry about this.")
     assert [s.title for s in await console.snippets(ids["ana"])] == ["Apology", "Refund"]
@@ -60,17 +58,17 @@ async def test_snippets_belong_to_one_agent(store: Store) -> None:
     assert [s.id for s in await console.snippets(ids["ana"])] == [second.id]
 
 
-async def test_a_customers_threads_come_with_counts_and_their_first_line(store: Store) -> None:
+async def test_a_customers_threads_come_with_counts_and_their_first_line(store: Database) -> None:
     hello = Inbound(channel="rest", chat_id="carol", sender_id="carol", text="my lamp broke")
-    old, _, _ = await store.record_inbound(hello)
-    await store.record_replies(old.id, [Outbound("Sorry!")], author=Author.BOT)
-    await store.record_replies(old.id, [Outbound("VIP")], author=Author.NOTE, sent=True)
-    await HandoffStore(store.engine).close(old.id, rating=4)
-    new, _, _ = await store.record_inbound(
+    old, _, _ = await store.messages.record_inbound(hello)
+    await store.messages.record_replies(old.id, [Outbound("Sorry!")], author=Author.BOT)
+    await store.messages.record_replies(old.id, [Outbound("VIP")], author=Author.NOTE, sent=True)
+    await store.threads.close(old.id, rating=4)
+    new, _, _ = await store.messages.record_inbound(
         Inbound(channel="rest", chat_id="carol", sender_id="carol", text="hello again")
     )
 
-    summaries = await ConsoleStore(store.engine).customer_threads(old.customer_id)
+    summaries = await store.threads.customer_threads(old.customer_id)
     assert [(s.id, s.message_count, s.preview) for s in summaries] == [
         (new.id, 1, "hello again"),
         (old.id, 2, "my lamp broke"),  # the private note is not counted

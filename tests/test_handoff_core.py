@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from core.states import InvalidTransition, ThreadEvent, ThreadState, next_state
 from handoff.hours import WorkingHours
 from handoff.routing import (
     AgentSnapshot,
@@ -16,7 +17,6 @@ from handoff.routing import (
     estimated_wait,
     next_opening,
 )
-from handoff.states import InvalidTransition, ThreadEvent, ThreadState, next_state
 
 # A Wednesday, 10:00 UTC.
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)

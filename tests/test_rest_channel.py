@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.store import Store
+from bot.store import Database
 from bot.store.schema import messages
 from tests.servers import LiveServer, variants
 
@@ -35,9 +35,9 @@ def say(server: LiveServer, sender: str, text: str) -> list[str]:
 
 def stored_messages(server: LiveServer) -> int:
     async def count() -> int:
-        store = Store.connect(server.database_url)
+        store = Database.connect(server.database_url)
         try:
-            return await store.count(messages)
+            return await store.messages.count(messages)
         finally:
             await store.close()
 

@@ -7,39 +7,41 @@ from datetime import timedelta
 import pytest
 
 from bot.designer.inbox import ReviewStore, group
-from bot.errors import Conflict, NotFound
-from bot.messages import Inbound, Outbound
-from bot.store import Store
+from bot.store import Database
 from bot.store.repository import utcnow
-from handoff.store import HandoffStore
+from core.actors import BOT
+from core.errors import Conflict, NotFound
+from core.messages import Inbound, Outbound
+from core.states import ThreadEvent, Transition, decide
 
 LOW = 0.5
 
 
-async def write(store: Store, chat: str, text: str, intent: str, confidence: float) -> int:
+async def write(store: Database, chat: str, text: str, intent: str, confidence: float) -> int:
     """A customer message the engine classified, with a bot answer."""
-    thread, message, _ = await store.record_inbound(Inbound("rest", chat, chat, text))
-    await HandoffStore(store.engine).annotate(
-        message.id, intent=intent, confidence=confidence, negativity=0.1
+    thread, message, _ = await store.messages.record_inbound(Inbound("rest", chat, chat, text))
+    await store.messages.annotate(message.id, intent=intent, confidence=confidence, negativity=0.1)
+    await store.messages.record_replies(
+        thread.id, [Outbound("ok")], reply_to_id=message.id, sent=True
     )
-    await store.record_replies(thread.id, [Outbound("ok")], reply_to_id=message.id, sent=True)
     return message.id
 
 
 async def test_fallbacks_unsure_and_escalating_messages_are_missed_until_reviewed(
-    store: Store,
+    store: Database,
 ) -> None:
-    handoff = HandoffStore(store.engine)
-    reviewer = (await handoff.sync_agents(["dana"]))["dana"]
+    reviewer = (await store.agents.sync_agents(["dana"]))["dana"]
     sure = await write(store, "a", "when are you open", "opening_hours", 0.97)
     fallback = await write(store, "a", "xqzv blorp", "nlu_fallback", 0.3)
     unsure = await write(store, "b", "do you sell gift cards", "payment_methods", 0.41)
     calm = await write(store, "c", "hello", "greet", 0.99)
     angry = await write(store, "c", "this is a disgrace", "complaint", 0.92)
-    thread = await store.open_thread("rest", "c")
+    thread = await store.threads.open_thread("rest", "c")
     assert thread is not None
-    await handoff.update_thread(
-        thread.id, escalated_at=utcnow() + timedelta(seconds=1), escalation_reason="complaint 0.91"
+    escalate = decide(thread, ThreadEvent.ESCALATE, BOT, utcnow())
+    assert isinstance(escalate, Transition)
+    await store.threads.apply(
+        escalate, escalated_at=utcnow() + timedelta(seconds=1), escalation_reason="complaint 0.91"
     )
     reviews = ReviewStore(store.engine)
 
@@ -60,7 +62,7 @@ async def test_fallbacks_unsure_and_escalating_messages_are_missed_until_reviewe
     assert await reviews.reviewed_count() == 2
 
 
-async def test_missed_messages_are_grouped_with_the_intent_rasa_guessed(store: Store) -> None:
+async def test_missed_messages_are_grouped_with_the_intent_rasa_guessed(store: Database) -> None:
     for chat, text, confidence in [
         ("d", "gift card available?", 0.3),
         ("e", "do you sell gift cards", 0.4),

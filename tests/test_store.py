@@ -8,87 +8,91 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.messages import Author, Inbound, Outbound
-from bot.store import Store
+from bot.store import Database
 from bot.store.database import create_engine
 from bot.store.migrate import head_revision, upgrade_async
 from bot.store.schema import customers, messages, threads
+from core.messages import Author, Inbound, Outbound
 
 
 def hello(text: str = "hello", message_id: str | None = None, chat: str = "alice") -> Inbound:
     return Inbound(channel="rest", chat_id=chat, sender_id=chat, text=text, message_id=message_id)
 
 
-async def test_first_message_opens_a_thread_for_a_new_customer(store: Store) -> None:
-    thread, message, repeated = await store.record_inbound(hello())
+async def test_first_message_opens_a_thread_for_a_new_customer(store: Database) -> None:
+    thread, message, repeated = await store.messages.record_inbound(hello())
 
     assert not repeated
     assert (thread.channel, thread.chat_id, thread.state) == ("rest", "alice", "bot")
     assert message.author is Author.CUSTOMER and message.text == "hello"
-    assert await store.count(customers) == 1
-    assert await store.count(threads) == 1
+    assert await store.messages.count(customers) == 1
+    assert await store.messages.count(threads) == 1
 
 
-async def test_later_messages_join_the_open_thread(store: Store) -> None:
-    first, _, _ = await store.record_inbound(hello("hi"))
-    second, _, _ = await store.record_inbound(hello("still there?"))
-    other, _, _ = await store.record_inbound(hello("hi", chat="bob"))
+async def test_later_messages_join_the_open_thread(store: Database) -> None:
+    first, _, _ = await store.messages.record_inbound(hello("hi"))
+    second, _, _ = await store.messages.record_inbound(hello("still there?"))
+    other, _, _ = await store.messages.record_inbound(hello("hi", chat="bob"))
 
     assert first.id == second.id != other.id
-    assert [m.text for m in await store.transcript(first.id)] == ["hi", "still there?"]
+    assert [m.text for m in await store.messages.transcript(first.id)] == ["hi", "still there?"]
 
 
-async def test_a_repeated_delivery_is_stored_once(store: Store) -> None:
-    _, original, _ = await store.record_inbound(hello(message_id="m-1"))
-    _, again, repeated = await store.record_inbound(hello(message_id="m-1"))
+async def test_a_repeated_delivery_is_stored_once(store: Database) -> None:
+    _, original, _ = await store.messages.record_inbound(hello(message_id="m-1"))
+    _, again, repeated = await store.messages.record_inbound(hello(message_id="m-1"))
 
     assert repeated and again.id == original.id
-    assert await store.count(messages) == 1
+    assert await store.messages.count(messages) == 1
 
 
-async def test_concurrent_repeats_and_first_messages_do_not_duplicate(store: Store) -> None:
+async def test_concurrent_repeats_and_first_messages_do_not_duplicate(store: Database) -> None:
     results = await asyncio.gather(
-        *(store.record_inbound(hello(message_id="same")) for _ in range(8)),
-        *(store.record_inbound(hello(f"n{i}", chat="carol")) for i in range(8)),
+        *(store.messages.record_inbound(hello(message_id="same")) for _ in range(8)),
+        *(store.messages.record_inbound(hello(f"n{i}", chat="carol")) for i in range(8)),
     )
 
     repeats = [repeated for _, _, repeated in results[:8]]
     assert repeats.count(False) == 1
     assert len({thread.id for thread, _, _ in results[8:]}) == 1
-    assert await store.count(messages) == 1 + 8
-    assert await store.count(customers) == 2
+    assert await store.messages.count(messages) == 1 + 8
+    assert await store.messages.count(customers) == 2
 
 
-async def test_replies_are_linked_to_the_message_they_answer(store: Store) -> None:
-    thread, question, _ = await store.record_inbound(hello())
-    stored = await store.record_replies(
+async def test_replies_are_linked_to_the_message_they_answer(store: Database) -> None:
+    thread, question, _ = await store.messages.record_inbound(hello())
+    stored = await store.messages.record_replies(
         thread.id,
         [Outbound("Hi there!"), Outbound("Pick one", {"buttons": [{"title": "A"}]})],
         reply_to_id=question.id,
         sent=True,
     )
 
-    replies = await store.replies_to(question.id)
+    replies = await store.messages.replies_to(question.id)
     assert [r.id for r in replies] == [s.id for s in stored]
     assert replies[1].payload == {"buttons": [{"title": "A"}]}
     assert all(r.author is Author.BOT and r.sent_at is not None for r in replies)
 
 
-async def test_unsent_replies_are_marked_when_delivered(store: Store) -> None:
-    thread, question, _ = await store.record_inbound(hello())
-    (reply,) = await store.record_replies(thread.id, [Outbound("later")], reply_to_id=question.id)
+async def test_unsent_replies_are_marked_when_delivered(store: Database) -> None:
+    thread, question, _ = await store.messages.record_inbound(hello())
+    (reply,) = await store.messages.record_replies(
+        thread.id, [Outbound("later")], reply_to_id=question.id
+    )
     assert reply.sent_at is None
 
-    await store.mark_sent(reply.id, channel_message_id="tg-77")
+    await store.messages.mark_sent(reply.id, channel_message_id="tg-77")
 
-    (delivered,) = await store.replies_to(question.id)
+    (delivered,) = await store.messages.replies_to(question.id)
     assert delivered.sent_at is not None
 
 
-async def test_transcript_after_an_id(store: Store) -> None:
-    thread, first, _ = await store.record_inbound(hello("one"))
-    await store.record_inbound(hello("two"))
-    assert [m.text for m in await store.transcript(thread.id, after_id=first.id)] == ["two"]
+async def test_transcript_after_an_id(store: Database) -> None:
+    thread, first, _ = await store.messages.record_inbound(hello("one"))
+    await store.messages.record_inbound(hello("two"))
+    assert [m.text for m in await store.messages.transcript(thread.id, after_id=first.id)] == [
+        "two"
+    ]
 
 
 async def test_upgrading_from_the_first_schema_keeps_the_data(database_url: str) -> None:
@@ -135,8 +139,8 @@ async def test_upgrading_from_the_first_schema_keeps_the_data(database_url: str)
 async def test_a_sqlite_file_in_a_missing_folder_is_created(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'var' / 'new' / 'bot.db'}"
     await upgrade_async(url)  # a fresh clone has no var/ folder
-    store = Store.connect(url)
+    store = Database.connect(url)
     try:
-        assert await store.count(messages) == 0
+        assert await store.messages.count(messages) == 0
     finally:
         await store.close()

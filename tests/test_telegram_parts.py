@@ -27,11 +27,11 @@ from bot.channels.telegram_updates import (
     target_of,
 )
 from bot.config import load_settings
-from bot.errors import CannotPush, ConfigError
-from bot.messages import Author, StoredMessage
 from bot.runtime import build_channels
-from bot.store import Store
+from bot.store import Database
 from bot.store.channel_store import ChannelStore
+from core.errors import CannotPush, ConfigError
+from core.messages import Author, StoredMessage
 
 TOKEN = "123456:TESTtoken-abcdefghijklmnopqrstuv"
 READER = UpdateReader("telegram", bot_id=7000001, bot_username="FernhillTestBot", agents_chat=-900)
@@ -321,7 +321,7 @@ async def test_refusals_are_not_retried(error: Exception, kind: type[Exception])
 # State
 
 
-async def test_channel_state_and_blocked_customers(store: Store, tmp_path: Path) -> None:
+async def test_channel_state_and_blocked_customers(store: Database, tmp_path: Path) -> None:
     state = ChannelStore(store.engine, "telegram")
     assert await state.get("offset") is None
     await state.put("offset", "10")
@@ -335,7 +335,7 @@ async def test_channel_state_and_blocked_customers(store: Store, tmp_path: Path)
 
     from bot.messages import Inbound
 
-    await store.record_inbound(Inbound("telegram", "42", "42", "hi", "1"))
+    await store.messages.record_inbound(Inbound("telegram", "42", "42", "hi", "1"))
     assert await state.blocked_at("42") is None
     await state.set_blocked("42", True)
     assert await state.blocked_at("42") is not None

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import functools
-import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from sanic import Blueprint, Request
-from sanic.response import HTTPResponse
+from sanic import Blueprint
 
 from bot.config import Settings
-from bot.errors import BadRequest, CannotPush
-from bot.messages import StoredMessage, Thread
 from bot.pipeline import MessagePipeline
+from bot.web.requests import (
+    handler,
+    message_json,
+    optional_id_field,
+    read_json_object,
+    text_field,
+)
+from core.errors import CannotPush
+from core.messages import StoredMessage, Thread
 
 if TYPE_CHECKING:
-    from handoff.service import HandoffService
+    from core.ports import AgentWork
 
 
 class ChannelAdapter(ABC):
@@ -36,7 +39,7 @@ class ChannelAdapter(ABC):
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
         self._pipeline: MessagePipeline | None = None
-        self._handoff: HandoffService | None = None
+        self._handoff: AgentWork | None = None
 
     @classmethod
     def from_settings(cls, options: dict[str, Any], settings: Settings) -> ChannelAdapter:
@@ -55,7 +58,7 @@ class ChannelAdapter(ABC):
         return self._pipeline
 
     @property
-    def handoff(self) -> HandoffService:
+    def handoff(self) -> AgentWork:
         """The handoff service, for channels where agents work too (set by `start`)."""
         if self._handoff is None:
             raise RuntimeError(f"channel {self.name!r} started without the handoff service")
@@ -65,7 +68,7 @@ class ChannelAdapter(ABC):
     def blueprint(self) -> Blueprint:
         """The adapter's HTTP routes (webhooks, pages)."""
 
-    async def start(self, pipeline: MessagePipeline, handoff: HandoffService | None = None) -> None:
+    async def start(self, pipeline: MessagePipeline, handoff: AgentWork | None = None) -> None:
         """Attach to the running pipeline; adapters that poll start polling here."""
         self._pipeline = pipeline
         self._handoff = handoff
@@ -86,19 +89,6 @@ class ChannelAdapter(ABC):
         raise CannotPush(f"channel {self.name!r} answers only in its responses")
 
 
-Handler = Callable[..., Coroutine[Any, Any, HTTPResponse | None]]
-
-
-def handler(method: Handler) -> Handler:
-    """A plain function calling a bound method: sanic 21 tags handlers with attributes."""
-
-    @functools.wraps(method)
-    async def call(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse | None:
-        return await method(request, *args, **kwargs)
-
-    return call
-
-
 Adapter = TypeVar("Adapter", bound=type[ChannelAdapter])
 
 CHANNELS: dict[str, type[ChannelAdapter]] = {}
@@ -110,47 +100,13 @@ def register(adapter: Adapter) -> Adapter:
     return adapter
 
 
-def read_json_object(
-    request: Request, *, required: tuple[str, ...], optional: tuple[str, ...]
-) -> dict[str, Any]:
-    """The request body as a JSON object with exactly the given fields.
-
-    Raises:
-        BadRequest: The body is not JSON, not an object, misses a required field
-            or has a field nobody asked for; the message says which.
-    """
-    try:
-        body = json.loads(request.body or b"")
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise BadRequest(f"the body is not valid JSON ({error})") from None
-    if not isinstance(body, dict):
-        raise BadRequest(f"the body must be a JSON object, got {type(body).__name__}")
-    missing = [key for key in required if key not in body]
-    if missing:
-        raise BadRequest(f"missing field(s): {', '.join(missing)}")
-    unknown = sorted(set(body) - set(required) - set(optional))
-    if unknown:
-        allowed = ", ".join((*required, *optional))
-        raise BadRequest(f"unknown field(s): {', '.join(unknown)}; allowed: {allowed}")
-    return body
-
-
-def text_field(body: dict[str, Any], key: str) -> str:
-    """A field that must be a string."""
-    value = body[key]
-    if not isinstance(value, str):
-        raise BadRequest(f"field {key!r} must be a string, got {type(value).__name__}")
-    return value
-
-
-def optional_id_field(body: dict[str, Any], key: str) -> str | None:
-    """An optional id field: a string or a number, kept as a string."""
-    value = body.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise BadRequest(f"field {key!r} must be a string or a number")
-    text = str(value)
-    if not text or len(text) > 200:
-        raise BadRequest(f"field {key!r} must be 1 to 200 characters")
-    return text
+__all__ = [
+    "CHANNELS",
+    "ChannelAdapter",
+    "handler",
+    "message_json",
+    "optional_id_field",
+    "read_json_object",
+    "register",
+    "text_field",
+]

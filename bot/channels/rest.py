@@ -22,8 +22,8 @@ from bot.channels.base import (
     register,
     text_field,
 )
-from bot.errors import BadRequest
-from bot.messages import Inbound
+from core.errors import BadRequest
+from core.messages import Inbound
 
 
 @register

@@ -30,7 +30,7 @@ from telegram import Bot, Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
 from bot.channels.base import ChannelAdapter, handler, register
-from bot.channels.telegram_desk import AgentsDesk, agent_logins
+from bot.channels.telegram_desk import AgentsDesk
 from bot.channels.telegram_options import read_options
 from bot.channels.telegram_sending import (
     Blocked,
@@ -49,14 +49,14 @@ from bot.channels.telegram_updates import (
     target_of,
 )
 from bot.config import Settings
-from bot.errors import BadRequest, CannotPush, ConfigError, Forbidden
-from bot.messages import StoredMessage, Thread
 from bot.pipeline import MessagePipeline
 from bot.store.channel_store import ChannelStore
 from bot.store.repository import utcnow
+from core.errors import BadRequest, CannotPush, ConfigError, Forbidden
+from core.messages import StoredMessage, Thread
 
 if TYPE_CHECKING:
-    from handoff.service import HandoffService
+    from core.ports import AgentWork
 
 logger = logging.getLogger(__name__)
 
@@ -104,12 +104,12 @@ class TelegramChannel(ChannelAdapter):
 
     # Running
 
-    async def start(self, pipeline: MessagePipeline, handoff: HandoffService | None = None) -> None:
+    async def start(self, pipeline: MessagePipeline, handoff: AgentWork | None = None) -> None:
         """Connect to Telegram in the background, then poll or register the webhook."""
         await super().start(pipeline, handoff)
         if self.config.agents_chat_id is not None and handoff is not None:
-            agent_logins(handoff.settings)  # a wrong Telegram id stops the start
-        self._state = ChannelStore(pipeline.store.engine, self.name)
+            handoff.telegram_accounts()  # a wrong Telegram id stops the start
+        self._state = pipeline.store.channel_state(self.name)
         self._bot = Bot(
             self.config.token,
             base_url=self.config.base_url,
@@ -299,7 +299,7 @@ class TelegramChannel(ChannelAdapter):
             return
         thread_ids = sorted({reply.thread_id for reply in replies})
         if not thread_ids:
-            thread = await self.pipeline.store.open_thread(self.name, inbound.chat_id)
+            thread = await self.pipeline.store.threads.open_thread(self.name, inbound.chat_id)
             thread_ids = [thread.id] if thread is not None else []
         reply_to = turn.message_id if turn.public else None
         for thread_id in thread_ids:
@@ -312,7 +312,7 @@ class TelegramChannel(ChannelAdapter):
         """Record a block; on an unblock, send what waited meanwhile."""
         customer = str(change.user_id)
         await self.state.set_blocked(customer, change.blocked)
-        thread = await self.pipeline.store.open_thread(self.name, customer)
+        thread = await self.pipeline.store.threads.open_thread(self.name, customer)
         if not change.blocked and thread is not None:
             try:
                 await self._flush(thread.id, target_of(thread.chat_id))
@@ -344,7 +344,7 @@ class TelegramChannel(ChannelAdapter):
         """
         sent: dict[int, int] = {}
         async with _lock(self._send_locks, thread_id):
-            for message in await self.pipeline.store.unsent(thread_id):
+            for message in await self.pipeline.store.messages.unsent(thread_id):
                 try:
                     telegram_id = await self.sender.send_stored(
                         target.chat, message, reply_to=reply_to
@@ -354,7 +354,9 @@ class TelegramChannel(ChannelAdapter):
                         await self.state.set_blocked(target.customer, True)
                     raise
                 # Shielded: a stop arriving now must not leave a sent message unmarked.
-                await asyncio.shield(self.pipeline.store.mark_sent(message.id, str(telegram_id)))
+                await asyncio.shield(
+                    self.pipeline.store.messages.mark_sent(message.id, str(telegram_id))
+                )
                 sent[message.id] = telegram_id
         return sent
 

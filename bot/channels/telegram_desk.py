@@ -24,12 +24,11 @@ from typing import Any
 
 from bot.channels.telegram_sending import TelegramSender
 from bot.channels.telegram_updates import DeskTurn
-from bot.errors import BotError, CannotPush, ConfigError
-from bot.messages import Author, StoredMessage, Thread
 from bot.store.channel_store import ChannelStore
-from handoff.service import Actor, HandoffService
-from handoff.settings import HandoffSettings
-from handoff.states import ThreadState
+from core.actors import Actor
+from core.errors import BotError, CannotPush
+from core.messages import Author, StoredMessage, Thread, ThreadState
+from core.ports import AgentWork
 
 logger = logging.getLogger(__name__)
 
@@ -48,24 +47,6 @@ STATUS = {
 }
 
 
-def agent_logins(settings: HandoffSettings) -> dict[int, str]:
-    """Agents' logins by their Telegram user id.
-
-    Raises:
-        ConfigError: An agent's Telegram id is not a number.
-    """
-    logins = {}
-    for index, agent in enumerate(settings.agents):
-        account = agent.accounts.get("telegram")
-        if account is None:
-            continue
-        if not str(account).strip().isdigit():
-            key = f"agents[{index}].accounts.telegram"
-            raise ConfigError(settings.source, key, "must be a Telegram user id (a number)")
-        logins[int(str(account))] = agent.login
-    return logins
-
-
 def desk_command(text: str) -> str | None:
     """The desk command an agent's message is, if any (unknown commands mean help)."""
     match = _COMMAND.match(text.strip())
@@ -82,17 +63,17 @@ class AgentsDesk:
         chat: The group's chat id.
         sender: Sends through the channel's bot.
         state: The channel's state, where posts are mapped to threads.
-        service: The handoff service.
+        service: The handoff, as channels see it.
     """
 
     def __init__(
-        self, chat: int, sender: TelegramSender, state: ChannelStore, service: HandoffService
+        self, chat: int, sender: TelegramSender, state: ChannelStore, service: AgentWork
     ) -> None:
         self.chat = chat
         self.sender = sender
         self.state = state
         self.service = service
-        self.agents = agent_logins(service.settings)
+        self.agents = service.telegram_accounts()
 
     async def follow_events(self) -> None:
         """Post what agents should know, as the handoff's events come."""
@@ -146,21 +127,21 @@ class AgentsDesk:
         elif command == "back":
             await self.service.hand_back(actor, thread_id)
         else:
-            thread = await self.service.handoff_store.thread(thread_id)
-            waiting = (ThreadState.QUEUED.value, ThreadState.BOT.value)
+            thread = await self.service.threads.thread(thread_id)
+            waiting = (ThreadState.QUEUED, ThreadState.BOT)
             if thread is not None and thread.agent_id is None and thread.state in waiting:
                 await self.service.claim(actor, thread_id)
             await self.service.reply(actor, thread_id, text.strip())
 
     async def _post_escalation(self, thread_id: int) -> None:
-        thread = await self.service.handoff_store.thread(thread_id)
+        thread = await self.service.threads.thread(thread_id)
         if thread is None or thread.escalated_at is None:
             return
         once = f"desk:escalation:{thread_id}:{thread.escalated_at.timestamp():.0f}"
         if not await self.state.add(once, "posted"):
             return
-        name = await self.service.handoff_store.customer_name(thread.customer_id)
-        said = await self.service.handoff_store.recent_customer_messages(thread_id, 3)
+        name = await self.service.threads.customer_name(thread.customer_id)
+        said = await self.service.messages.recent_customer_messages(thread_id, 3)
         post = escalation_post(thread, name, [message.text for message in said])
         message_id = await self._post(thread_id, post)
         await self.state.put(f"desk:thread:{thread_id}", str(message_id))
@@ -169,7 +150,7 @@ class AgentsDesk:
         anchor = await self.state.get(f"desk:thread:{thread_id}")
         if anchor is None or not await self.state.add(f"desk:message:{message_id}", "posted"):
             return
-        found = await self.service.store.transcript(thread_id, after_id=message_id - 1, limit=1)
+        found = await self.service.messages.transcript(thread_id, after_id=message_id - 1, limit=1)
         message = next(iter(_by_customer(found)), None)
         if message is not None and message.id == message_id:
             await self._post(thread_id, customer_line(thread_id, message.text), int(anchor))
@@ -178,7 +159,7 @@ class AgentsDesk:
         anchor = await self.state.get(f"desk:thread:{thread_id}")
         if anchor is None:
             return
-        moves = await self.service.handoff_store.events(thread_id)
+        moves = await self.service.threads.moves(thread_id)
         if not await self.state.add(f"desk:status:{thread_id}:{len(moves)}", kind):
             return
         name = self.service.agent_name(agent_id if isinstance(agent_id, int) else None)

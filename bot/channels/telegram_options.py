@@ -23,8 +23,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.config import parse_section
-from bot.errors import ConfigError
+from core.config_files import parse_section
+from core.errors import ConfigError
 
 PREFIX = "channels.telegram."
 _TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{20,}")

@@ -27,8 +27,8 @@ from telegram import Bot, ReplyParameters
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.errors import CannotPush
-from bot.messages import Author, StoredMessage
+from core.errors import CannotPush
+from core.messages import Author, StoredMessage
 
 logger = logging.getLogger(__name__)
 

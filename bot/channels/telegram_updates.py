@@ -22,7 +22,7 @@ from typing import Any
 from telegram import Message, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
 
-from bot.messages import Inbound
+from core.messages import Inbound
 
 # The updates the channel asks Telegram for.
 ALLOWED_UPDATES = ("message", "edited_message", "my_chat_member")

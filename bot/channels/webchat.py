@@ -24,13 +24,14 @@ from sanic.response import HTTPResponse
 from bot.channels.base import (
     ChannelAdapter,
     handler,
+    message_json,
     optional_id_field,
     read_json_object,
     register,
     text_field,
 )
-from bot.errors import BadRequest, CannotPush
-from bot.messages import Inbound, StoredMessage, Thread
+from core.errors import BadRequest, CannotPush
+from core.messages import Inbound, StoredMessage, Thread
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 CHAT_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -75,17 +76,19 @@ class WebChatChannel(ChannelAdapter):
             metadata=_language(request),
         )
         replies = await self.pipeline.handle(inbound, delivered_in_response=True)
-        return response.json({"replies": [serialize(reply) for reply in replies]})
+        return response.json({"replies": [message_json(reply) for reply in replies]})
 
     async def list_messages(self, request: Request) -> HTTPResponse:
         """The open thread's transcript (after a message id, if given)."""
-        thread = await self.pipeline.store.open_thread(
+        thread = await self.pipeline.store.threads.open_thread(
             self.name, _chat_id(request.args.get("chat_id"))
         )
         if thread is None:
             return response.json({"messages": []})
-        messages = await self.pipeline.store.transcript(thread.id, after_id=_after(request))
-        return response.json({"messages": [serialize(m) for m in messages]})
+        messages = await self.pipeline.store.messages.transcript(
+            thread.id, after_id=_after(request)
+        )
+        return response.json({"messages": [message_json(m) for m in messages]})
 
     async def events(self, request: Request) -> None:
         """Stream messages pushed to this chat, after catching up from `after`."""
@@ -99,9 +102,11 @@ class WebChatChannel(ChannelAdapter):
         )
         try:
             await stream.send(": connected\n\n")
-            thread = await self.pipeline.store.open_thread(self.name, chat_id)
+            thread = await self.pipeline.store.threads.open_thread(self.name, chat_id)
             if thread is not None:
-                for message in await self.pipeline.store.transcript(thread.id, after_id=after):
+                for message in await self.pipeline.store.messages.transcript(
+                    thread.id, after_id=after
+                ):
                     await stream.send(_event(message))
             while True:
                 try:
@@ -126,19 +131,8 @@ class WebChatChannel(ChannelAdapter):
         return None
 
 
-def serialize(message: StoredMessage) -> dict[str, Any]:
-    """A stored message as the page sees it."""
-    return {
-        "id": message.id,
-        "author": message.author.value,
-        "text": message.text,
-        "created_at": message.created_at.isoformat(),
-        **(message.payload or {}),
-    }
-
-
 def _event(message: StoredMessage) -> str:
-    return f"id: {message.id}\nevent: message\ndata: {json.dumps(serialize(message))}\n\n"
+    return f"id: {message.id}\nevent: message\ndata: {json.dumps(message_json(message))}\n\n"
 
 
 def _chat_id(value: Any) -> str:

@@ -34,8 +34,8 @@ from bot.designer.training import TrainingJob
 from bot.engine.project import RasaProject
 from bot.errors import BadRequest, EngineUnavailable, Forbidden, ModelMissing
 from bot.validation import has_errors, project_problems, summary, validate_project
-from handoff.api import AgentsApi
-from handoff.service import Actor
+from bot.web.agents_api import AgentsApi
+from core.actors import Actor
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.config import ProjectSettings
 from bot.engine.logs import quiet_rasa
-from bot.errors import ConfigError, ModelMissing
+from core.errors import ConfigError, ModelMissing
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -29,8 +28,9 @@ from bot.engine.actions import (
     validate_action_results_with_a_compiled_schema,
 )
 from bot.engine.logs import quiet_rasa
-from bot.errors import ConfigError, EngineUnavailable, ModelMissing
-from bot.messages import Outbound
+from core.errors import ConfigError, EngineUnavailable, ModelMissing
+from core.messages import Outbound
+from core.ports import Parse
 
 if TYPE_CHECKING:
     from rasa.core.agent import Agent
@@ -41,15 +41,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _RICH_KEYS = ("buttons", "image", "attachment", "custom", "elements", "quick_replies")
-
-
-@dataclass(frozen=True)
-class Parse:
-    """What rasa's NLU made of a message; `data` goes back to rasa unchanged."""
-
-    intent: str | None
-    confidence: float | None
-    data: dict[str, Any]
 
 
 class RasaEngine:

@@ -10,7 +10,7 @@ POST   /agents/api/snippets {"title","text"}  save a snippet
 DELETE /agents/api/snippets/<id>              delete one of the caller's snippets
 GET    /agents/api/threads/<id>/history       the customer's other threads
 
-Everything else the console does goes through the agents' API (`handoff.api`), with
+Everything else the console does goes through the agents' API (`bot.web.agents_api`), with
 the same permissions whichever way the caller signed in.
 """
 
@@ -23,14 +23,15 @@ from typing import Any
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
-from bot.channels.base import handler, read_json_object, text_field
-from bot.errors import BadRequest, NotFound
-from handoff.api import AgentsApi, actor_json
-from handoff.auth import check_same_origin
+from bot.web.agents_api import AgentsApi, actor_json
+from bot.web.auth import check_same_origin
+from bot.web.requests import handler, read_json_object, text_field
+from core.actors import Snippet
+from core.errors import BadRequest, NotFound
+from core.ports import AgentStore
 from handoff.canned import search, snippet_answers, template_answers
-from handoff.console_store import ConsoleStore, Snippet
 
-PAGE = Path(__file__).resolve().parent.parent / "bot" / "web" / "console"
+PAGE = Path(__file__).resolve().parent / "console"
 MAX_TITLE_CHARS = 128
 MAX_LOGIN_CHARS = 64
 PREVIEW_CHARS = 140
@@ -50,9 +51,9 @@ class ConsoleApi:
         self.agents_api = agents_api
 
     @property
-    def store(self) -> ConsoleStore:
-        """The console's store (sessions, snippets, history)."""
-        return self.agents_api.auth.store
+    def store(self) -> AgentStore:
+        """The agents' repository (sessions, snippets)."""
+        return self.agents_api.services.store.agents
 
     def blueprints(self) -> list[Blueprint]:
         """The page with its assets, and the console's API routes."""
@@ -113,7 +114,9 @@ class ConsoleApi:
         service = self.agents_api.service
         answers = [
             *snippet_answers(await self.store.snippets(actor.id)),
-            *template_answers(service.templates.responses, service.settings.console.canned_exclude),
+            *template_answers(
+                service.notices.templates.responses, service.settings.console.canned_exclude
+            ),
         ]
         found = search(answers, request.args.get("q", ""))
         return response.json([vars(answer) for answer in found])
@@ -149,16 +152,16 @@ class ConsoleApi:
         """The customer's other threads, newest first, for whoever may see this one."""
         actor = await self.agents_api.auth.actor(request)
         service = self.agents_api.service
-        thread = await service.thread_for(actor, thread_id)
-        name = await service.handoff_store.customer_name(thread.customer_id)
-        summaries = await self.store.customer_threads(thread.customer_id)
+        thread = await service.actions.thread_for(actor, thread_id)
+        name = await service.threads.customer_name(thread.customer_id)
+        summaries = await service.threads.customer_threads(thread.customer_id)
         return response.json(
             {
                 "customer": {"id": thread.customer_id, "name": name},
                 "threads": [
                     {
                         "id": s.id,
-                        "state": s.state,
+                        "state": s.state.value,
                         "created_at": _iso(s.created_at),
                         "closed_at": _iso(s.closed_at),
                         "escalation_reason": s.escalation_reason,

@@ -60,7 +60,9 @@ OPENAPI: dict[str, Any] = {
         "description": "Take over escalated threads: queue, claim, reply, notes, transfer, "
         "resolve, hand back, presence. Authenticate with `Authorization: Bearer <token>`, "
         "or sign in (`POST /agents/api/session`) for the console's session cookie; with the "
-        "cookie, requests that change something must send an `X-Requested-With` header.",
+        "cookie, requests that change something must send an `X-Requested-With` header. "
+        "Every thread carries `allowed_actions`: what the caller may do with it now, among "
+        "claim, reply, note, transfer, resolve, hand_back and reassign.",
     },
     "security": [{"bearer": []}, {"session": []}],
     "components": {

@@ -12,15 +12,16 @@ from sanic.response import HTTPResponse
 
 from bot.config import Settings
 from bot.designer.api import DesignerApi
-from bot.errors import BotError, NotFound
-from bot.runtime import Runtime, build_channels
-from handoff.console_api import ConsoleApi
+from bot.runtime import Services, build_channels, start_services
+from bot.web.agents_api import AgentsApi
+from bot.web.console_api import ConsoleApi
+from core.errors import BotError, NotFound
 
 logger = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, model_path: Path, *, name: str = "fernhill_care") -> Sanic:
-    """Build the app; the store and engine start with the server.
+    """Build the app; everything else starts with the server, onto `app.ctx.services`.
 
     Args:
         settings: The validated settings.
@@ -31,21 +32,20 @@ def create_app(settings: Settings, model_path: Path, *, name: str = "fernhill_ca
     app.config.REQUEST_MAX_SIZE = settings.server.max_request_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.MOTD = False
-    runtime = Runtime(settings, model_path, build_channels(settings))
-    app.ctx.runtime = runtime
-
-    for adapter in runtime.channels:
+    channels = build_channels(settings)
+    agents_api = AgentsApi(app)
+    for adapter in channels:
         app.blueprint(adapter.blueprint())
-    app.blueprint(runtime.agents_api.blueprint())
-    for blueprint in ConsoleApi(runtime.agents_api).blueprints():
+    app.blueprint(agents_api.blueprint())
+    for blueprint in ConsoleApi(agents_api).blueprints():
         app.blueprint(blueprint)
-    app.blueprint(DesignerApi(runtime, runtime.agents_api).blueprint())
-    enabled = sorted(adapter.name for adapter in runtime.channels)
+    app.blueprint(DesignerApi(DesignerView(app), agents_api).blueprint())  # type: ignore[arg-type]
+    enabled = sorted(adapter.name for adapter in channels)
 
     async def health(request: Request) -> HTTPResponse:
-        engine = runtime.engine
+        services: Services = request.app.ctx.services
         return response.json(
-            {"status": "ok", "model": engine.model_name if engine else None, "channels": enabled}
+            {"status": "ok", "model": services.engine.model_name, "channels": enabled}
         )
 
     async def unknown_channel(request: Request, channel: str) -> HTTPResponse:
@@ -63,13 +63,25 @@ def create_app(settings: Settings, model_path: Path, *, name: str = "fernhill_ca
 
     @app.before_server_start
     async def start(app: Sanic, _loop: Any) -> None:
-        await runtime.start()
+        app.ctx.services = await start_services(settings, model_path, channels)
 
     @app.after_server_stop
     async def stop(app: Sanic, _loop: Any) -> None:
-        await runtime.stop()
+        services: Services | None = getattr(app.ctx, "services", None)
+        if services is not None:
+            await services.stop()
 
     return app
+
+
+class DesignerView:
+    """What the designers' API (`bot.designer.api`) reads of the running services."""
+
+    def __init__(self, app: Sanic) -> None:
+        self.app = app
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.app.ctx.services, name)
 
 
 async def _bot_error(request: Request, error: Exception) -> HTTPResponse:

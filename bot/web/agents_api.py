@@ -2,7 +2,7 @@
 
 Every call but the OpenAPI document needs `Authorization: Bearer <token>` (tokens
 come from `python -m bot agents token LOGIN` and are stored hashed) or the console's
-session cookie (see `handoff.auth`). Errors are the app's usual `{"error": ...}` with
+session cookie (see `bot.web.auth`). Errors are the app's usual `{"error": ...}` with
 401, 403, 404 or 409.
 """
 
@@ -11,20 +11,21 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sanic import Blueprint, Request, response
+from sanic import Blueprint, Request, Sanic, response
 from sanic.response import HTTPResponse
 
-from bot.channels.base import handler, read_json_object, text_field
-from bot.channels.webchat import serialize
-from bot.errors import BadRequest, Forbidden, Unauthorized
-from bot.messages import Thread
-from handoff.auth import Authenticator
-from handoff.console_store import ConsoleStore
-from handoff.openapi import OPENAPI
-from handoff.routing import Presence
-from handoff.service import Actor, HandoffService
+from bot.web.auth import Authenticator
+from bot.web.openapi import OPENAPI
+from bot.web.requests import handler, message_json, read_json_object, text_field
+from core.actors import Actor, Presence
+from core.errors import BadRequest, Forbidden, Unauthorized
+from core.messages import Thread
+from handoff.services import Handoff
+
+if TYPE_CHECKING:
+    from bot.runtime import Services
 
 EVENT_HEARTBEAT_SECONDS = 15.0
 # Moves that take a thread into or out of a team's queue: every agent of the team hears them.
@@ -42,27 +43,26 @@ QUEUE_EVENTS = frozenset(
 
 
 class AgentsApi:
-    """Routes for agents, over one `HandoffService`."""
+    """Routes for agents, over the app's running services (`app.ctx.services`)."""
 
-    def __init__(self, service: HandoffService | None = None) -> None:
-        self.service_or_none = service
-        self._auth: Authenticator | None = None
+    def __init__(self, app: Sanic) -> None:
+        self.app = app
 
     @property
-    def service(self) -> HandoffService:
-        """The running service (set when the app starts)."""
-        if self.service_or_none is None:
-            raise RuntimeError("the agents' API was used before the app started")
-        return self.service_or_none
+    def services(self) -> Services:
+        """What the app started (`bot.runtime.start_services`)."""
+        services: Services = self.app.ctx.services
+        return services
+
+    @property
+    def service(self) -> Handoff:
+        """The handoff's services."""
+        return self.services.handoff
 
     @property
     def auth(self) -> Authenticator:
-        """Bearer tokens and console sessions, over the running service."""
-        service = self.service
-        if self._auth is None or self._auth.service is not service:
-            store = ConsoleStore(service.store.engine)
-            self._auth = Authenticator(service, store, service.settings.console)
-        return self._auth
+        """Bearer tokens and console sessions."""
+        return self.services.auth
 
     def blueprint(self) -> Blueprint:
         """Every route of the API."""
@@ -97,18 +97,20 @@ class AgentsApi:
             presence = Presence(value)
         except ValueError:
             raise BadRequest("presence must be one of online, away, offline") from None
-        await self.service.set_presence(actor, presence)
+        await self.service.presence.set_presence(actor, presence)
         return response.json({"presence": presence.value})
 
     async def agents(self, request: Request) -> HTTPResponse:
         """Every agent with presence and load."""
         await self._actor(request)
-        snapshots = await self.service.agent_snapshots()
+        snapshots = await self.service.directory.snapshots()
         return response.json(
             [
                 {
                     "id": a.id,
-                    "login": actor.login if (actor := self.service.actor_by_id(a.id)) else None,
+                    "login": actor.login
+                    if (actor := self.service.directory.actor_by_id(a.id))
+                    else None,
                     "display_name": a.display_name,
                     "presence": a.presence.value,
                     "active_threads": a.active_threads,
@@ -122,20 +124,20 @@ class AgentsApi:
     async def queue(self, request: Request) -> HTTPResponse:
         """Queued threads the caller may take and the threads they hold, oldest first."""
         actor = await self._actor(request)
-        threads = await self.service.queue_for(actor)
-        return response.json([self._thread_json(thread) for thread in threads])
+        threads = await self.service.actions.queue_for(actor)
+        return response.json([self._thread_json(thread, actor) for thread in threads])
 
     async def thread(self, request: Request, thread_id: int) -> HTTPResponse:
         """A thread with its whole transcript and its recorded moves."""
         actor = await self._actor(request)
-        thread = await self.service.thread_for(actor, thread_id)
-        transcript = await self.service.store.transcript(thread.id, limit=5000, with_notes=True)
-        events = await self.service.handoff_store.events(thread.id)
+        thread = await self.service.actions.thread_for(actor, thread_id)
+        transcript = await self.service.messages.transcript(thread.id, limit=5000, with_notes=True)
+        events = await self.service.threads.moves(thread.id)
         return response.json(
             {
-                **self._thread_json(thread),
+                **self._thread_json(thread, actor),
                 "messages": [
-                    {**serialize(m), "agent": self._agent_name(m.agent_id)} for m in transcript
+                    {**message_json(m), "agent": self._agent_name(m.agent_id)} for m in transcript
                 ],
                 "events": [
                     {**vars(event), "created_at": event.created_at.isoformat()} for event in events
@@ -145,44 +147,47 @@ class AgentsApi:
 
     async def claim(self, request: Request, thread_id: int) -> HTTPResponse:
         """Take a queued thread."""
-        thread = await self.service.claim(await self._actor(request), thread_id)
-        return response.json(self._thread_json(thread))
+        actor = await self._actor(request)
+        thread = await self.service.actions.claim(actor, thread_id)
+        return response.json(self._thread_json(thread, actor))
 
     async def reply(self, request: Request, thread_id: int) -> HTTPResponse:
         """Write to the customer, signed with the caller's display name."""
         actor = await self._actor(request)
         text = self._text(request)
-        message = await self.service.reply(actor, thread_id, text)
-        return response.json(serialize(message), status=201)
+        message = await self.service.actions.reply(actor, thread_id, text)
+        return response.json(message_json(message), status=201)
 
     async def notes(self, request: Request, thread_id: int) -> HTTPResponse:
         """Add a private note, never shown to the customer."""
         actor = await self._actor(request)
-        note = await self.service.note(actor, thread_id, self._text(request))
-        return response.json(serialize(note), status=201)
+        note = await self.service.actions.note(actor, thread_id, self._text(request))
+        return response.json(message_json(note), status=201)
 
     async def transfer(self, request: Request, thread_id: int) -> HTTPResponse:
         """Give the thread to another agent (`agent`: login) or team (`team`)."""
         actor = await self._actor(request)
         body = read_json_object(request, required=(), optional=("agent", "team", "reason"))
-        thread = await self.service.transfer(
+        thread = await self.service.actions.transfer(
             actor,
             thread_id,
             to_agent=body.get("agent"),
             to_team=body.get("team"),
             reason=body.get("reason"),
         )
-        return response.json(self._thread_json(thread))
+        return response.json(self._thread_json(thread, actor))
 
     async def resolve(self, request: Request, thread_id: int) -> HTTPResponse:
         """Resolve: the customer gets a closing message and the rating question."""
-        thread = await self.service.resolve(await self._actor(request), thread_id)
-        return response.json(self._thread_json(thread))
+        actor = await self._actor(request)
+        thread = await self.service.actions.resolve(actor, thread_id)
+        return response.json(self._thread_json(thread, actor))
 
     async def hand_back(self, request: Request, thread_id: int) -> HTTPResponse:
         """Give the thread back to the bot."""
-        thread = await self.service.hand_back(await self._actor(request), thread_id)
-        return response.json(self._thread_json(thread))
+        actor = await self._actor(request)
+        thread = await self.service.actions.hand_back(actor, thread_id)
+        return response.json(self._thread_json(thread, actor))
 
     async def events(self, request: Request) -> None:
         """Server-sent events: escalations, messages and moves the caller may see."""
@@ -211,7 +216,7 @@ class AgentsApi:
             return True
         if event.get("type") not in QUEUE_EVENTS or not isinstance(event.get("thread_id"), int):
             return False
-        thread = await self.service.handoff_store.thread(event["thread_id"])
+        thread = await self.service.threads.thread(event["thread_id"])
         return thread is not None and thread.team is not None and thread.team in actor.teams
 
     async def _actor(self, request: Request) -> Actor:
@@ -234,7 +239,7 @@ class AgentsApi:
     def _agent_name(self, agent_id: int | None) -> str | None:
         return self.service.agent_name(agent_id)
 
-    def _thread_json(self, thread: Thread) -> dict[str, Any]:
+    def _thread_json(self, thread: Thread, actor: Actor) -> dict[str, Any]:
         due = None
         if thread.escalated_at is not None and thread.first_response_at is None:
             target = timedelta(minutes=self.service.settings.sla.first_response_minutes)
@@ -244,7 +249,7 @@ class AgentsApi:
             "channel": thread.channel,
             "chat_id": thread.chat_id,
             "customer_id": thread.customer_id,
-            "state": thread.state,
+            "state": thread.state.value,
             "agent": self._agent_name(thread.agent_id),
             "agent_id": thread.agent_id,
             "team": thread.team,
@@ -258,6 +263,7 @@ class AgentsApi:
             "sla_breached_at": _iso(thread.sla_breached_at),
             "rating": thread.rating,
             "created_at": _iso(thread.created_at),
+            "allowed_actions": self.service.actions.allowed(thread, actor),
         }
 
 

@@ -10,7 +10,6 @@ never authorises a write.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -18,13 +17,13 @@ from urllib.parse import urlsplit
 from sanic import Request
 from sanic.response import HTTPResponse
 
-from bot.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
-from bot.store.repository import utcnow
-from handoff.console_store import ConsoleStore
-from handoff.passwords import verify_password
-from handoff.service import Actor, HandoffService
+from core.actors import Actor
+from core.clock import Clock, utcnow
+from core.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
+from core.ports import AgentStore
+from handoff.directory import AgentDirectory
+from handoff.passwords import hash_secret, verify_password
 from handoff.settings import ConsoleSettings
-from handoff.store import hash_secret
 
 SESSION_COOKIE = "fernhill_console"
 # Sent to the agents' API and the designers' (`/designer/api`) alike.
@@ -33,8 +32,6 @@ CSRF_HEADER = "x-requested-with"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WRONG_CREDENTIALS = "wrong login or password"
 THROTTLE_WINDOW = timedelta(minutes=15)
-
-Clock = Callable[[], datetime]
 
 
 class SignInThrottle:
@@ -91,13 +88,13 @@ class Authenticator:
 
     def __init__(
         self,
-        service: HandoffService,
-        store: ConsoleStore,
+        directory: AgentDirectory,
+        store: AgentStore,
         settings: ConsoleSettings,
         *,
         clock: Clock = utcnow,
     ) -> None:
-        self.service = service
+        self.directory = directory
         self.store = store
         self.settings = settings
         self._clock = clock
@@ -113,7 +110,7 @@ class Authenticator:
         """
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer" and token.strip():
-            return await self.service.authenticate(token.strip())
+            return await self.directory.authenticate(token.strip())
         secret = request.cookies.get(SESSION_COOKIE)
         if not secret:
             raise Unauthorized("sign in, or send 'Authorization: Bearer <token>'")
@@ -132,7 +129,7 @@ class Authenticator:
         key = f"{login.lower()}|{client}"
         self.throttle.check(key)
         try:
-            actor: Actor | None = self.service.actor(login)
+            actor: Actor | None = self.directory.actor(login)
         except NotFound:
             actor = None
         stored = await self.store.password_hash(actor.id) if actor is not None else None
@@ -177,7 +174,7 @@ class Authenticator:
             raise Unauthorized("you are signed out; sign in again")
         if session.expires_at <= self._clock():
             raise Unauthorized("your session has expired; sign in again")
-        actor = self.service.actor_by_id(session.agent_id)
+        actor = self.directory.actor_by_id(session.agent_id)
         if actor is None:
             raise Unauthorized("this agent is no longer configured")
         return actor

@@ -1,63 +1,109 @@
-"""The console's reads and writes: passwords, sign-in sessions, snippets, customer history.
+"""The agents repository: agents with their presence, credentials, sessions and snippets.
 
-Only hashes of passwords and session secrets are stored; a session is found by the
-SHA-256 of its secret, like an API token.
+Credentials are one table for both kinds: API tokens (`token`, SHA-256 of a long
+random secret) and console passwords (`password`, a salted scrypt hash); only hashes
+are stored.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.messages import Author
 from bot.store.repository import as_utc, utcnow
-from bot.store.schema import agent_credentials, agent_sessions, messages, snippets, threads
+from bot.store.schema import agent_credentials, agent_sessions, agents, snippets, threads
+from core.actors import AgentRow, Presence, SessionRow, Snippet
+from core.messages import ThreadState
+from handoff.passwords import hash_secret
 
-PASSWORD = "password"
-
-
-@dataclass(frozen=True)
-class SessionRow:
-    """A stored sign-in."""
-
-    agent_id: int
-    expires_at: datetime
-    revoked: bool
+TOKEN, PASSWORD = "token", "password"
 
 
-@dataclass(frozen=True)
-class Snippet:
-    """An agent's own canned answer."""
-
-    id: int
-    title: str
-    text: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class ThreadSummary:
-    """One of a customer's threads, in a line."""
-
-    id: int
-    state: str
-    created_at: datetime
-    closed_at: datetime | None
-    escalation_reason: str | None
-    rating: int | None
-    agent_id: int | None
-    message_count: int
-    preview: str | None
-
-
-class ConsoleStore:
-    """Console queries over the framework's database."""
+class AgentRepository:
+    """Agents' rows, presence, credentials, console sessions and snippets."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+
+    async def sync_agents(self, logins: Iterable[str]) -> dict[str, int]:
+        """Make sure every configured agent has a row; return their ids by login."""
+        wanted = list(logins)
+        async with self.engine.begin() as conn:
+            existing = {
+                row.login: row.id
+                for row in await conn.execute(sa.select(agents.c.login, agents.c.id))
+            }
+            now = utcnow()
+            for login in wanted:
+                if login not in existing:
+                    result = await conn.execute(
+                        sa.insert(agents).values(
+                            login=login,
+                            presence=Presence.OFFLINE.value,
+                            presence_changed_at=now,
+                            created_at=now,
+                        )
+                    )
+                    existing[login] = int(result.inserted_primary_key[0])
+        return {login: existing[login] for login in wanted}
+
+    async def agent_rows(self) -> list[AgentRow]:
+        """Every agent with presence and current load (threads they hold)."""
+        load = (
+            sa.select(threads.c.agent_id, sa.func.count().label("active"))
+            .where(threads.c.state == ThreadState.WITH_AGENT.value)
+            .group_by(threads.c.agent_id)
+            .subquery()
+        )
+        query = sa.select(agents, sa.func.coalesce(load.c.active, 0).label("active")).outerjoin(
+            load, load.c.agent_id == agents.c.id
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [
+            AgentRow(
+                id=row["id"],
+                login=row["login"],
+                presence=Presence(row["presence"]),
+                last_assigned_at=as_utc(row["last_assigned_at"]),
+                active_threads=int(row["active"]),
+            )
+            for row in rows
+        ]
+
+    async def set_presence(self, agent_id: int, presence: Presence) -> None:
+        """Record an agent's presence."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                sa.update(agents)
+                .where(agents.c.id == agent_id)
+                .values(presence=presence.value, presence_changed_at=utcnow())
+            )
+
+    async def add_credential(self, agent_id: int, kind: str, secret_hash: str) -> None:
+        """Store a hashed token or password for an agent."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                sa.insert(agent_credentials).values(
+                    agent_id=agent_id, kind=kind, secret_hash=secret_hash, created_at=utcnow()
+                )
+            )
+
+    async def agent_for_token(self, token: str) -> int | None:
+        """The agent a bearer token belongs to, if it is valid and not revoked."""
+        async with self.engine.connect() as conn:
+            result = await conn.execute(
+                sa.select(agent_credentials.c.agent_id).where(
+                    agent_credentials.c.secret_hash == hash_secret(token),
+                    agent_credentials.c.kind == TOKEN,
+                    agent_credentials.c.revoked_at.is_(None),
+                )
+            )
+            found = result.scalar_one_or_none()
+        return int(found) if found is not None else None
 
     # Passwords
 
@@ -184,45 +230,6 @@ class ConsoleStore:
                 )
             )
             return bool(result.rowcount == 1)
-
-    # History
-
-    async def customer_threads(self, customer_id: int) -> list[ThreadSummary]:
-        """A customer's threads, newest first, with message counts and their first line."""
-        count = (
-            sa.select(sa.func.count())
-            .where(messages.c.thread_id == threads.c.id, messages.c.author != Author.NOTE.value)
-            .scalar_subquery()
-        )
-        first = messages.alias("first_message")
-        preview = (
-            sa.select(first.c.text)
-            .where(first.c.thread_id == threads.c.id, first.c.author == Author.CUSTOMER.value)
-            .order_by(first.c.id)
-            .limit(1)
-            .scalar_subquery()
-        )
-        query = (
-            sa.select(threads, count.label("message_count"), preview.label("preview"))
-            .where(threads.c.customer_id == customer_id)
-            .order_by(threads.c.id.desc())
-        )
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
-        return [
-            ThreadSummary(
-                id=row["id"],
-                state=row["state"],
-                created_at=as_utc(row["created_at"]),
-                closed_at=as_utc(row["closed_at"]),
-                escalation_reason=row["escalation_reason"],
-                rating=row["rating"],
-                agent_id=row["agent_id"],
-                message_count=int(row["message_count"] or 0),
-                preview=row["preview"],
-            )
-            for row in rows
-        ]
 
 
 def _snippet(row: sa.engine.RowMapping) -> Snippet:

@@ -1,0 +1,100 @@
+"""Who acts on threads: agents, supervisors, designers, and the system itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from core.messages import Thread
+
+
+class Presence(str, Enum):
+    """An agent's availability, as they set it."""
+
+    ONLINE = "online"
+    AWAY = "away"
+    OFFLINE = "offline"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An authenticated agent, or (with `system`) the bot and its timers.
+
+    Attributes:
+        id: The agent's store id (0 for the system).
+        login: The login, recorded with every move the actor makes.
+        display_name: The name customers and colleagues read.
+        supervisor: Acts on every thread.
+        teams: The teams whose queues the agent works.
+        designer: Reviews what the bot missed; never sees customers' threads.
+        system: The bot, routing and timers: the rules let it make automatic moves.
+    """
+
+    id: int
+    login: str
+    display_name: str
+    supervisor: bool
+    teams: frozenset[str]
+    designer: bool = False
+    system: bool = False
+
+    def may_act_on(self, thread: Thread) -> bool:
+        """Supervisors act on every thread; agents on their own and their teams' threads."""
+        if self.designer:
+            return False
+        if self.system or self.supervisor or thread.agent_id == self.id:
+            return True
+        return thread.agent_id is None and self.may_claim_from(thread)
+
+    def may_claim_from(self, thread: Thread) -> bool:
+        """Whether the thread is in one of this agent's teams' queues."""
+        if self.designer:
+            return False
+        return self.supervisor or thread.team is None or thread.team in self.teams
+
+    @property
+    def role(self) -> str:
+        """`agent`, `supervisor`, `designer` or `system`."""
+        if self.system:
+            return "system"
+        return "designer" if self.designer else "supervisor" if self.supervisor else "agent"
+
+
+def system_actor(login: str = "system") -> Actor:
+    """The bot (`bot`) or the timers and routing (`system`), as an actor."""
+    return Actor(0, login, login, supervisor=False, teams=frozenset(), system=True)
+
+
+BOT = system_actor("bot")
+SYSTEM = system_actor("system")
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    """An agent's changing state, as stored."""
+
+    id: int
+    login: str
+    presence: Presence
+    last_assigned_at: datetime | None
+    active_threads: int
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """A stored console sign-in."""
+
+    agent_id: int
+    expires_at: datetime
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """An agent's own canned answer."""
+
+    id: int
+    title: str
+    text: str
+    created_at: datetime
