@@ -151,7 +151,7 @@ async def start_services(
     for adapter in channels:
         await adapter.start(pipeline, handoff)
     interval = handoff_settings.sla.check_interval_seconds
-    services.timers.append(asyncio.create_task(_every(interval, handoff.sla.check)))
+    services.timers.append(asyncio.create_task(every(interval, handoff.sla.check)))
     return services
 
 
@@ -181,7 +181,8 @@ async def deliver_through(
     await store.messages.mark_sent(message.id, channel_message_id)
 
 
-async def _every(seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+async def every(seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+    """Run `job` every `seconds` until cancelled; a failure is logged, not fatal."""
     while True:
         await asyncio.sleep(seconds)
         try:

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from bot.bench import (
+from bot.bench_figures import (
     RoundResult,
     Summary,
     compare,

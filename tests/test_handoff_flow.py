@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -310,34 +308,3 @@ def test_the_openapi_document_lists_every_route(server: LiveServer) -> None:
                  "/threads/{thread_id}/transfer", "/threads/{thread_id}/notes",
                  "/threads/{thread_id}/resolve", "/threads/{thread_id}/hand-back"):  # fmt: skip
         assert f"/agents/api{path}" in document["paths"]
-
-
-@pytest.fixture(scope="module")
-def sla_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """A server whose first-response target is three seconds."""
-    workdir: Path = tmp_path_factory.mktemp("server-sla")
-    config = handoff_config(workdir, sla_minutes=0.05, check_seconds=0.5)
-    with live_server(workdir, f"sqlite:///{workdir / 'bot.db'}", handoff=config) as running:
-        yield running
-
-
-def test_an_sla_breach_is_flagged_rerouted_and_the_customer_updated(
-    sla_server: LiveServer,
-) -> None:
-    ana, ben, sam = (Agent(sla_server, login) for login in ("ana", "ben", "sam"))
-    ana.presence("online")
-    customer = Customer(sla_server)
-    customer.say(COMPLAINT)
-    thread = thread_of(sam, customer)
-    assert thread["agent"] == "Ana"
-    ben.presence("online")
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and thread_of(sam, customer)["sla_breached_at"] is None:
-        time.sleep(0.5)
-
-    breached = thread_of(sam, customer)
-    assert breached["sla_breached_at"] is not None
-    assert breached["agent"] == "Ben"  # re-routed away from Ana, who never answered
-    update = customer.texts("hello??")
-    assert len(update) >= 2  # the apology and the new assignment waited for the customer

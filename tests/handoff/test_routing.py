@@ -1,4 +1,4 @@
-"""The pure handoff core: thread states, working hours, routing, wait estimates."""
+"""The pure parts of the handoff: working hours, routing, wait estimates."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from core.states import InvalidTransition, ThreadEvent, ThreadState, next_state
 from handoff.hours import WorkingHours
 from handoff.routing import (
     AgentSnapshot,
@@ -34,43 +33,6 @@ def agent(agent_id: int, **overrides: object) -> AgentSnapshot:
     }
     values.update(overrides)
     return AgentSnapshot(**values)  # type: ignore[arg-type]
-
-
-class TestStates:
-    def test_the_whole_journey(self) -> None:
-        state = ThreadState.BOT
-        for event, expected in [
-            (ThreadEvent.ESCALATE, ThreadState.QUEUED),
-            (ThreadEvent.ASSIGN, ThreadState.WITH_AGENT),
-            (ThreadEvent.TRANSFER_TO_AGENT, ThreadState.WITH_AGENT),
-            (ThreadEvent.REQUEUE, ThreadState.QUEUED),
-            (ThreadEvent.CLAIM, ThreadState.WITH_AGENT),
-            (ThreadEvent.HAND_BACK, ThreadState.BOT),
-            (ThreadEvent.RESOLVE, ThreadState.RESOLVED),
-        ]:
-            state = next_state(state, event)
-            assert state is expected
-
-    @pytest.mark.parametrize(
-        ("state", "event", "message"),
-        [
-            (ThreadState.RESOLVED, ThreadEvent.CLAIM, "cannot claim a thread that is resolved"),
-            (ThreadState.WITH_AGENT, ThreadEvent.CLAIM, "cannot claim a thread that is with agent"),
-            (ThreadState.BOT, ThreadEvent.HAND_BACK, "cannot hand back a thread that is bot"),
-            (ThreadState.QUEUED, ThreadEvent.ESCALATE, "cannot escalate a thread that is queued"),
-        ],
-    )
-    def test_moves_that_make_no_sense_are_refused(
-        self, state: ThreadState, event: ThreadEvent, message: str
-    ) -> None:
-        with pytest.raises(InvalidTransition, match=message):
-            next_state(state, event)
-
-    def test_only_queued_and_with_agent_silence_the_bot(self) -> None:
-        assert [s for s in ThreadState if s.human_owned] == [
-            ThreadState.QUEUED,
-            ThreadState.WITH_AGENT,
-        ]
 
 
 class TestWorkingHours:

@@ -1,0 +1,1 @@
+"""Developer scripts (figures of the architecture, set-up)."""
