@@ -308,3 +308,24 @@ def test_the_openapi_document_lists_every_route(server: LiveServer) -> None:
                  "/threads/{thread_id}/transfer", "/threads/{thread_id}/notes",
                  "/threads/{thread_id}/resolve", "/threads/{thread_id}/hand-back"):  # fmt: skip
         assert f"/agents/api{path}" in document["paths"]
+
+
+def test_each_thread_says_what_the_caller_may_do_with_it(
+    server: LiveServer, team: dict[str, Agent]
+) -> None:
+    customer = Customer(server)
+    customer.say(COMPLAINT)
+    ana, ben, sam = team["ana"], team["ben"], team["sam"]
+    (queued,) = [t for t in ana.queue() if t["chat_id"] == customer.sender]
+    assert queued["state"] == "queued"
+    assert queued["allowed_actions"] == ["claim", "note"]
+    assert thread_of(sam, customer)["allowed_actions"] == [
+        "claim", "reply", "note", "transfer", "resolve", "hand_back", "reassign",
+    ]  # fmt: skip
+
+    ana.call("POST", f"/threads/{queued['id']}/claim")
+    assert ana.thread(queued["id"])["allowed_actions"] == [
+        "reply", "note", "transfer", "resolve", "hand_back",
+    ]  # fmt: skip
+    assert [t for t in ben.queue() if t["id"] == queued["id"]] == []  # not Ben's to see
+    ben.call("GET", f"/threads/{queued['id']}", 403)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -46,7 +45,9 @@ from bot.channels.telegram_updates import (
     DeskTurn,
     Target,
     UpdateReader,
+    lock_for,
     target_of,
+    update_body,
 )
 from bot.config import Settings
 from bot.pipeline import MessagePipeline
@@ -262,7 +263,7 @@ class TelegramChannel(ChannelAdapter):
             raise Forbidden("wrong or missing secret token")
         if self._reader is None:
             return response.json({"error": "not connected to Telegram yet"}, status=503)
-        body = _update_body(request.body)
+        body = update_body(request.body)
         try:
             update = Update.de_json(body, self.bot)
         except (KeyError, TypeError, ValueError) as error:
@@ -274,7 +275,7 @@ class TelegramChannel(ChannelAdapter):
         """Handle an update, unless it was handled before (here or before a restart)."""
         key = f"{UPDATE_KEY}{update.update_id}"
         chat = update.effective_chat
-        async with _lock(self._update_locks, str(chat.id if chat else "")):
+        async with lock_for(self._update_locks, str(chat.id if chat else "")):
             if await self.state.get(key) is not None:
                 logger.info("Telegram update %s came again; ignored.", update.update_id)
                 return
@@ -343,7 +344,7 @@ class TelegramChannel(ChannelAdapter):
             CannotPush: Some stay unsent (blocked, or Telegram kept failing).
         """
         sent: dict[int, int] = {}
-        async with _lock(self._send_locks, thread_id):
+        async with lock_for(self._send_locks, thread_id):
             for message in await self.pipeline.store.messages.unsent(thread_id):
                 try:
                     telegram_id = await self.sender.send_stored(
@@ -389,22 +390,3 @@ class TelegramChannel(ChannelAdapter):
         if self._sender is None:
             raise RuntimeError("not connected to Telegram yet")
         return self._sender
-
-
-def _update_body(body: bytes | None) -> dict[str, Any]:
-    """A webhook call's body, if it is an update."""
-    try:
-        update = json.loads(body or b"")
-    except (ValueError, UnicodeDecodeError) as error:
-        raise BadRequest(f"the body is not valid JSON ({error})") from None
-    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
-        raise BadRequest("not a Telegram update: no whole-number update_id")
-    return update
-
-
-def _lock(locks: WeakValueDictionary[Any, asyncio.Lock], key: Any) -> asyncio.Lock:
-    """The lock for `key`, made when first needed and dropped when nobody holds it."""
-    lock = locks.get(key)
-    if lock is None:
-        lock = locks[key] = asyncio.Lock()
-    return lock

@@ -15,13 +15,17 @@ customer has their own thread in that chat, keyed "<chat id>/<user id>".
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakValueDictionary
 
 from telegram import Message, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
 
+from core.errors import BadRequest
 from core.messages import Inbound
 
 # The updates the channel asks Telegram for.
@@ -284,3 +288,22 @@ def _user(message: Message) -> User:
     user = message.from_user
     assert user is not None  # checked by _from_a_person
     return user
+
+
+def update_body(body: bytes | None) -> dict[str, Any]:
+    """A webhook call's body, if it is an update."""
+    try:
+        update = json.loads(body or b"")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadRequest(f"the body is not valid JSON ({error})") from None
+    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        raise BadRequest("not a Telegram update: no whole-number update_id")
+    return update
+
+
+def lock_for(locks: WeakValueDictionary[Any, asyncio.Lock], key: Any) -> asyncio.Lock:
+    """The lock for `key`, made when first needed and dropped when nobody holds it."""
+    lock = locks.get(key)
+    if lock is None:
+        lock = locks[key] = asyncio.Lock()
+    return lock

@@ -17,9 +17,8 @@ from sanic import Blueprint, Request, Sanic, response
 from sanic.response import HTTPResponse
 
 from bot.web.auth import Authenticator
-from bot.web.openapi import OPENAPI
 from bot.web.requests import handler, message_json, read_json_object, text_field
-from core.actors import Actor, Presence
+from core.actors import Actor
 from core.errors import BadRequest, Forbidden, Unauthorized
 from core.messages import Thread
 from handoff.services import Handoff
@@ -65,12 +64,8 @@ class AgentsApi:
         return self.services.auth
 
     def blueprint(self) -> Blueprint:
-        """Every route of the API."""
+        """The threads' routes (the agents' own are in `bot.web.people_api`)."""
         api = Blueprint("agents_api", url_prefix="/agents/api")
-        api.add_route(handler(self.openapi), "/openapi.json", methods=["GET"])
-        api.add_route(handler(self.me), "/me", methods=["GET"])
-        api.add_route(handler(self.presence), "/presence", methods=["POST"])
-        api.add_route(handler(self.agents), "/agents", methods=["GET"])
         api.add_route(handler(self.queue), "/queue", methods=["GET"])
         api.add_route(handler(self.thread), "/threads/<thread_id:int>", methods=["GET"])
         for action in ("claim", "reply", "notes", "transfer", "resolve", "hand-back"):
@@ -79,57 +74,15 @@ class AgentsApi:
         api.add_route(handler(self.events), "/events", methods=["GET"])
         return api
 
-    async def openapi(self, request: Request) -> HTTPResponse:
-        """The OpenAPI 3 document of this API."""
-        return response.json(OPENAPI)
-
-    async def me(self, request: Request) -> HTTPResponse:
-        """Who the token belongs to (designers too: the console asks who signed in)."""
-        actor = await self.auth.actor(request)
-        return response.json(actor_json(actor))
-
-    async def presence(self, request: Request) -> HTTPResponse:
-        """Set the caller's presence: online, away or offline."""
-        actor = await self._actor(request)
-        body = read_json_object(request, required=("presence",), optional=())
-        value = text_field(body, "presence")
-        try:
-            presence = Presence(value)
-        except ValueError:
-            raise BadRequest("presence must be one of online, away, offline") from None
-        await self.service.presence.set_presence(actor, presence)
-        return response.json({"presence": presence.value})
-
-    async def agents(self, request: Request) -> HTTPResponse:
-        """Every agent with presence and load."""
-        await self._actor(request)
-        snapshots = await self.service.directory.snapshots()
-        return response.json(
-            [
-                {
-                    "id": a.id,
-                    "login": actor.login
-                    if (actor := self.service.directory.actor_by_id(a.id))
-                    else None,
-                    "display_name": a.display_name,
-                    "presence": a.presence.value,
-                    "active_threads": a.active_threads,
-                    "capacity": a.capacity,
-                    "teams": sorted(a.teams),
-                }
-                for a in snapshots
-            ]
-        )
-
     async def queue(self, request: Request) -> HTTPResponse:
         """Queued threads the caller may take and the threads they hold, oldest first."""
-        actor = await self._actor(request)
+        actor = await self.agent(request)
         threads = await self.service.actions.queue_for(actor)
         return response.json([self._thread_json(thread, actor) for thread in threads])
 
     async def thread(self, request: Request, thread_id: int) -> HTTPResponse:
         """A thread with its whole transcript and its recorded moves."""
-        actor = await self._actor(request)
+        actor = await self.agent(request)
         thread = await self.service.actions.thread_for(actor, thread_id)
         transcript = await self.service.messages.transcript(thread.id, limit=5000, with_notes=True)
         events = await self.service.threads.moves(thread.id)
@@ -147,26 +100,26 @@ class AgentsApi:
 
     async def claim(self, request: Request, thread_id: int) -> HTTPResponse:
         """Take a queued thread."""
-        actor = await self._actor(request)
+        actor = await self.agent(request)
         thread = await self.service.actions.claim(actor, thread_id)
         return response.json(self._thread_json(thread, actor))
 
     async def reply(self, request: Request, thread_id: int) -> HTTPResponse:
         """Write to the customer, signed with the caller's display name."""
-        actor = await self._actor(request)
+        actor = await self.agent(request)
         text = self._text(request)
         message = await self.service.actions.reply(actor, thread_id, text)
         return response.json(message_json(message), status=201)
 
     async def notes(self, request: Request, thread_id: int) -> HTTPResponse:
         """Add a private note, never shown to the customer."""
-        actor = await self._actor(request)
+        actor = await self.agent(request)
         note = await self.service.actions.note(actor, thread_id, self._text(request))
         return response.json(message_json(note), status=201)
 
     async def transfer(self, request: Request, thread_id: int) -> HTTPResponse:
         """Give the thread to another agent (`agent`: login) or team (`team`)."""
-        actor = await self._actor(request)
+        actor = await self.agent(request)
         body = read_json_object(request, required=(), optional=("agent", "team", "reason"))
         thread = await self.service.actions.transfer(
             actor,
@@ -179,19 +132,19 @@ class AgentsApi:
 
     async def resolve(self, request: Request, thread_id: int) -> HTTPResponse:
         """Resolve: the customer gets a closing message and the rating question."""
-        actor = await self._actor(request)
+        actor = await self.agent(request)
         thread = await self.service.actions.resolve(actor, thread_id)
         return response.json(self._thread_json(thread, actor))
 
     async def hand_back(self, request: Request, thread_id: int) -> HTTPResponse:
         """Give the thread back to the bot."""
-        actor = await self._actor(request)
+        actor = await self.agent(request)
         thread = await self.service.actions.hand_back(actor, thread_id)
         return response.json(self._thread_json(thread, actor))
 
     async def events(self, request: Request) -> None:
         """Server-sent events: escalations, messages and moves the caller may see."""
-        actor = await self._actor(request)
+        actor = await self.agent(request)
         stream = await request.respond(
             content_type="text/event-stream", headers={"Cache-Control": "no-cache"}
         )
@@ -202,7 +155,7 @@ class AgentsApi:
                     event = await asyncio.wait_for(queue.get(), EVENT_HEARTBEAT_SECONDS)
                 except asyncio.TimeoutError:
                     try:  # a signed-out or expired session ends the stream
-                        await self._actor(request)
+                        await self.agent(request)
                     except Unauthorized:
                         return
                     await stream.send(": heartbeat\n\n")
@@ -219,7 +172,7 @@ class AgentsApi:
         thread = await self.service.threads.thread(event["thread_id"])
         return thread is not None and thread.team is not None and thread.team in actor.teams
 
-    async def _actor(self, request: Request) -> Actor:
+    async def agent(self, request: Request) -> Actor:
         """The caller, who must be an agent or supervisor: designers see no threads."""
         actor = await self.auth.actor(request)
         if actor.designer:

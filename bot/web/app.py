@@ -15,6 +15,7 @@ from bot.designer.api import DesignerApi
 from bot.runtime import Services, build_channels, start_services
 from bot.web.agents_api import AgentsApi
 from bot.web.console_api import ConsoleApi
+from bot.web.people_api import PeopleApi
 from core.errors import BotError, NotFound
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ def create_app(settings: Settings, model_path: Path, *, name: str = "fernhill_ca
     for adapter in channels:
         app.blueprint(adapter.blueprint())
     app.blueprint(agents_api.blueprint())
+    app.blueprint(PeopleApi(agents_api).blueprint())
     for blueprint in ConsoleApi(agents_api).blueprints():
         app.blueprint(blueprint)
     app.blueprint(DesignerApi(DesignerView(app), agents_api).blueprint())  # type: ignore[arg-type]
