@@ -11,7 +11,7 @@
              decide              NLU once (the engine), then the detector
                                  (handoff/detection/detector.py): escalate, or stay
                                  silent for public chatter
-             engine              rasa answers (bot/engine/rasa_engine.py), reusing the
+             answer_with_engine  rasa answers (bot/engine/rasa_engine.py), reusing the
                                  parse; an `action_handoff` in its answer escalates
            store the answers
       <- the channel delivers them (in its response, or pushed)
@@ -20,6 +20,11 @@ An agent's reply takes the other way: agents' API (bot/web/agents_api.py) ->
 `AgentActions.reply` (handoff/agent_actions.py), which the state machine
 (core/states.py) allows or refuses -> the store -> `Services.deliver` -> the
 channel's `push`.
+
+Where to add to the path: a step is a method `async (Turn) -> list[Outbound] | None`
+put in `self.steps` (e.g. language identification before `decide`, setting
+`turn.inbound.metadata["language"]`); the rating is read by `handoff.rating.parse_rating`
+(in `rating` and `thread_is_over`); what the detector sees is built in `_context`.
 
 A repeated delivery gets the answers of the first one: it waits for them while the
 first is still being answered, reads them from the store once they are there, and
