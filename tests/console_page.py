@@ -153,16 +153,32 @@ def agent(browser: Browser, server: LiveServer) -> Iterator[OpenConsole]:
         console.close()
 
 
+OpenCustomer = Callable[[], ChatPage]
+
+
 @pytest.fixture
-def customer(browser: Browser, server: LiveServer) -> Iterator[ChatPage]:
+def customers(browser: Browser, server: LiveServer) -> Iterator[OpenCustomer]:
+    """Opens customers on the web chat, each on a phone of their own."""
+    contexts: list[BrowserContext] = []
+
+    def open_customer() -> ChatPage:
+        context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="en-GB")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(REPLY_TIMEOUT_MS)
+        chat = ChatPage(page, server)
+        chat.open()
+        return chat
+
+    yield open_customer
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def customer(customers: OpenCustomer) -> ChatPage:
     """A customer on the web chat, on a phone."""
-    context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(REPLY_TIMEOUT_MS)
-    chat = ChatPage(page, server)
-    chat.open()
-    yield chat
-    context.close()
+    return customers()
 
 
 def tell(chat: ChatPage, text: str) -> None:

@@ -22,6 +22,7 @@ const ui = {
   note: byId("mode-note"),
   label: byId("composer-label"),
   hint: byId("composer-hint"),
+  keys: byId("composer-keys"),
   canned: byId("canned-button"),
 };
 const MAX_INPUT_PX = 200;
@@ -80,6 +81,9 @@ function render() {
   ui.send.disabled = mode === null;
   ui.canned.disabled = mode !== "reply";
   ui.hint.textContent = hintFor(thread, mode, allowed);
+  ui.keys.textContent = mode === "note" && chosen !== "note"
+    ? "Add note sends · Shift+Enter new line · Esc closes"
+    : "Enter sends · Shift+Enter new line · / canned answers · Esc closes";
   if (mode !== "reply") closeCanned();
 }
 
