@@ -62,6 +62,7 @@ def test_the_composer_follows_the_thread_and_enter_never_sends_an_unchosen_note(
     expect(label).to_contain_text("Private note")
     expect(ana.input).to_have_attribute("placeholder", re.compile("private note"))
     expect(send).to_have_text("Add note")
+    expect(page.get_by_test_id("composer-keys")).to_contain_text("Add note sends")
     ana.input.fill("Second complaint about lamps this week")
     ana.input.press("Enter")  # the reply shortcut, on a note nobody chose: not sent
     expect(hint).to_contain_text("Enter doesn't send a private note")
@@ -79,6 +80,7 @@ def test_the_composer_follows_the_thread_and_enter_never_sends_an_unchosen_note(
     expect(label).to_contain_text("Reply")
     expect(ana.input).to_have_attribute("placeholder", re.compile("^Write to the customer"))
     expect(send).to_have_text("Send")
+    expect(page.get_by_test_id("composer-keys")).to_contain_text("Enter sends")
     ana.send("Ana here: a new lamp is on its way today.")
     expect(hers.messages("agent").filter(has_text="a new lamp is on its way")).to_have_count(1)
     expect(ana.messages("agent").filter(has_text="a new lamp is on its way")).to_have_count(1)

@@ -22,6 +22,7 @@ from tests.console_page import (  # noqa: F401 (fixtures, used by name)
     agent,
     browser,
     customer,
+    customers,
     screenshot,
     server,
     tell,
