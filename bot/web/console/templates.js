@@ -9,7 +9,7 @@ import { store } from "./store.js";
 
 const SAMPLES = {
   agent: "Ana", position: "2", wait: "5 minutes", opening: "tomorrow at 9:00",
-  link: "https://t.me/fernhill", kind: "photo",
+  link: "t.me/fernhill", kind: "photo",
 };
 
 const ui = {
