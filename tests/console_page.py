@@ -82,6 +82,8 @@ class Console:
         self.context.grant_permissions(["notifications"], origin=server.url)
         self.context.add_init_script(RECORD_NOTIFICATIONS)
         self.page = self.context.new_page()
+        self.page_errors: list[str] = []  # uncaught errors in the console's scripts
+        self.page.on("pageerror", lambda error: self.page_errors.append(str(error)))
         self.page.set_default_timeout(REPLY_TIMEOUT_MS)
         self.error = self.page.get_by_test_id("console-error")
         self.banner = self.page.get_by_test_id("connection-banner")
@@ -151,6 +153,7 @@ def agent(browser: Browser, server: LiveServer) -> Iterator[OpenConsole]:
     yield open_console
     for console in opened:
         console.close()
+    assert not [error for console in opened for error in console.page_errors]
 
 
 OpenCustomer = Callable[[], ChatPage]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
 from tests.console_page import (  # noqa: F401 (fixtures, used by name)
     COMPLAINT,
@@ -102,6 +102,41 @@ def test_the_composer_follows_the_thread_and_enter_never_sends_an_unchosen_note(
     assert all("C-771" not in m["text"] for m in hers.transcript())
     assert all("lamps this week" not in m["text"] for m in waiting.transcript())
     expect(ana.error).to_be_hidden()
+
+
+def test_the_console_offers_exactly_the_actions_the_api_allows(
+    server: LiveServer, agent: OpenConsole, customer: ChatPage
+) -> None:
+    ana = agent("ana")
+    ana.presence("away")
+    customer.say(COMPLAINT)
+    claim(ana, customer)
+    thread_id = ana.item(customer.chat_id).get_attribute("data-thread-id")
+    page = ana.page
+    names = ("claim", "transfer", "hand-back", "resolve")
+    buttons = {name: page.get_by_test_id(name) for name in names}
+
+    def notes_and_hand_back_only(route: Route) -> None:
+        answer = route.fetch()
+        thread = answer.json()
+        thread["allowed_actions"] = ["note", "hand_back"]
+        route.fulfill(response=answer, json=thread)
+
+    page.route(f"**/agents/api/threads/{thread_id}", notes_and_hand_back_only)
+    page.reload()  # the address keeps the thread open
+    expect(page.get_by_test_id("thread-state")).to_have_text("With you")
+    expect(buttons["hand-back"]).to_be_visible()
+    for hidden in ("claim", "transfer", "resolve"):
+        expect(buttons[hidden]).to_be_hidden()
+    expect(page.get_by_test_id("mode-reply")).to_be_disabled()
+    expect(page.get_by_test_id("composer")).to_have_attribute("data-mode", "note")
+
+    page.unroute_all(behavior="wait")  # let a refresh in flight finish first
+    page.reload()
+    for shown in ("transfer", "hand-back", "resolve"):
+        expect(buttons[shown]).to_be_visible()
+    expect(buttons["claim"]).to_be_hidden()
+    expect(page.get_by_test_id("composer")).to_have_attribute("data-mode", "reply")
 
 
 def test_on_a_phone_the_whole_header_fits_and_sign_out_is_reachable(

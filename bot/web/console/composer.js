@@ -41,7 +41,7 @@ const LOOKS = {
 let chosen = null; // the mode the agent picked on the open thread, or null
 
 /** The mode the open thread is written in: "reply", "note" or null (read only). */
-export function composerMode() {
+function composerMode() {
   const allowed = allowedActions(store.state.thread, store.state.me);
   if (chosen && allowed.has(chosen)) return chosen;
   if (allowed.has("reply")) return "reply";
@@ -161,7 +161,7 @@ ui.canned.addEventListener("click", () => {
 });
 
 /** Grow the message box with its text, up to a limit. */
-export function fitInput() {
+function fitInput() {
   ui.input.style.height = "auto";
   ui.input.style.height = `${Math.min(ui.input.scrollHeight + 2, MAX_INPUT_PX)}px`;
 }

@@ -5,9 +5,6 @@
 // server sends it, `derivedActions` below rebuilds the same list from the thread and
 // the agent. It is the only copy of those rules in the page.
 
-/** Every action name the API may allow. */
-export const ACTIONS = ["claim", "reply", "note", "transfer", "resolve", "hand_back", "reassign"];
-
 /**
  * The actions `me` may take on `thread`, as a Set of names.
  *
