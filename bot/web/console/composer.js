@@ -139,7 +139,6 @@ ui.input.addEventListener("keydown", (event) => {
     // The agent did not pick note: Enter must not send one. Say how instead.
     ui.hint.textContent = "Enter doesn't send a private note you didn't choose: "
       + "press Add note, or pick Private note first.";
-    ui.hint.dataset.flash = String(Date.now());
     return;
   }
   ui.form.requestSubmit();

@@ -3,6 +3,7 @@
 import { byId, element } from "./dom.js";
 import { act } from "./feedback.js";
 import { breached, customerLabel, isSupervisor, tick } from "./labels.js";
+import { allowedActions } from "./permissions.js";
 import { refreshAgents } from "./presence.js";
 import { refreshQueue } from "./queue.js";
 import { agentsApi as api } from "./server.js";
@@ -18,6 +19,7 @@ const ui = {
   threads: byId("supervisor-queue").querySelector("tbody"),
   threadsEmpty: byId("supervisor-queue-empty"),
 };
+const picked = new Map(); // thread id -> the Reassign choice, kept when the table redraws
 
 function render() {
   if (!isSupervisor() || ui.view.hidden) return;
@@ -70,10 +72,11 @@ function threadRow(thread) {
   waited.dataset.since = thread.escalated_at ?? thread.created_at ?? "";
   const sla = element("span", "sla");
   sla.dataset.threadId = String(thread.id);
+  const reassign = allowedActions(thread, store.state.me).has("reassign");
   row.append(
     cell(openLink(thread)), cell(waited), cell(sla),
     cell(thread.state === "with_agent" ? thread.agent ?? "someone" : "waiting"),
-    cell(thread.escalation.reason || "—"), cell(reassignControl(thread)),
+    cell(thread.escalation.reason || "—"), cell(reassign ? reassignControl(thread) : "—"),
   );
   return row;
 }
@@ -98,6 +101,9 @@ function reassignControl(thread) {
   select.dataset.testid = "reassign-target";
   select.setAttribute("aria-label", `Reassign thread ${thread.id} to`);
   targetOptions(select, { includeMe: true });
+  const choice = picked.get(thread.id);
+  if (choice && select.querySelector(`option[value="${choice}"]:not(:disabled)`)) select.value = choice;
+  select.addEventListener("change", () => picked.set(thread.id, select.value));
   const button = element("button", "button button--small", "Reassign");
   button.type = "submit";
   button.dataset.testid = "reassign-submit";
@@ -107,6 +113,7 @@ function reassignControl(thread) {
     act(button, async () => {
       const body = transferBody(select.value, "reassigned by a supervisor");
       await api("POST", `/threads/${thread.id}/transfer`, body);
+      picked.delete(thread.id);
       await Promise.all([refreshQueue(), refreshAgents()]);
     });
   });
