@@ -99,6 +99,10 @@ def test_the_composer_follows_the_thread_and_enter_never_sends_an_unchosen_note(
     expect(composer).to_have_attribute("data-mode", "note")
     ana.item(hers.chat_id).click()
     expect(composer).to_have_attribute("data-mode", "reply")
+    ana.input.fill("Half-written answer")
+    ana.item(hers.chat_id).click()  # the same thread again: the draft stays
+    expect(ana.page.get_by_test_id("thread-state")).to_have_text("With you")
+    expect(ana.input).to_have_value("Half-written answer")
     assert all("C-771" not in m["text"] for m in hers.transcript())
     assert all("lamps this week" not in m["text"] for m in waiting.transcript())
     expect(ana.error).to_be_hidden()

@@ -90,7 +90,11 @@ function render() {
 store.on("thread", render);
 store.on("me", render);
 
-store.on("openId", () => {
+let writingTo = null; // the thread the composer's text and choice belong to
+
+store.on("openId", (openId) => {
+  if (openId === writingTo) return; // the same thread again: keep the draft
+  writingTo = openId;
   chosen = null;
   ui.input.value = "";
   fitInput();
