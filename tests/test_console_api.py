@@ -6,6 +6,7 @@ The browser test (tests/test_console_browser.py) drives the same routes from the
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -268,10 +269,21 @@ def test_the_console_page_is_served_with_its_assets_and_no_outside_links(
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert page.headers["x-frame-options"] == "DENY"
-    for asset in ("console.css", "console.js"):
+    linked = re.findall(r'(?:href|src)="/console/static/([\w.-]+)"', page.text)
+    assert "console.css" in linked and "main.js" in linked, linked
+    served, waiting = set(), list(linked)
+    while waiting:  # the page's assets and every ES module they import, as they are
+        asset = waiting.pop()
+        if asset in served:
+            continue
+        served.add(asset)
         reply = httpx.get(f"{server.url}/console/static/{asset}", timeout=30)
         assert reply.status_code == 200, asset
+        kind = "javascript" if asset.endswith(".js") else "text/css"
+        assert kind in reply.headers["content-type"], (asset, reply.headers["content-type"])
         assert "http://" not in reply.text and "https://" not in reply.text, asset
+        waiting += re.findall(r'(?:from|import) "\./([\w.-]+)"', reply.text)
+    assert {"api.js", "store.js", "permissions.js", "review.js", "base.css"} <= served, served
     assert "https://" not in page.text and "http://" not in page.text
 
 

@@ -1,6 +1,8 @@
 """The agents' web console: its page at /console, and the API routes only it needs.
 
-GET    /console                               the console (assets under /console/static)
+GET    /console                               the console (assets under /console/static,
+                                              ES modules as they are, and the web chat's
+                                              base.css)
 POST   /agents/api/session {"login","password"}  sign in: sets the session cookie
 DELETE /agents/api/session                    sign out
 GET    /agents/api/teams                      teams to transfer to
@@ -32,6 +34,7 @@ from core.ports import AgentStore
 from handoff.canned import search, snippet_answers, template_answers
 
 PAGE = Path(__file__).resolve().parent / "console"
+BASE_STYLES = PAGE.parent / "static" / "base.css"  # shared with the web chat
 MAX_TITLE_CHARS = 128
 MAX_LOGIN_CHARS = 64
 PREVIEW_CHARS = 140
@@ -59,6 +62,7 @@ class ConsoleApi:
         """The page with its assets, and the console's API routes."""
         page = Blueprint("agents_console_page", url_prefix="/console")
         page.add_route(handler(self.page), "/", methods=["GET"])
+        page.static("/static/base.css", str(BASE_STYLES), name="base_styles")
         page.static("/static", str(PAGE))
         api = Blueprint("agents_console_api", url_prefix="/agents/api")
         api.add_route(handler(self.sign_in), "/session", methods=["POST"])
