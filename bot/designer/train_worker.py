@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("rasa.engine.training.hooks").setLevel(logging.INFO)
     print("PHASE preparing", flush=True)
     try:
-        path = train(project, Path(spec["model_dir"]))
+        path = train(project, Path(spec["model_dir"]), progress_bar=False)
     except BotError as error:
         print(f"ERROR {error.message}", flush=True)
         return 1
