@@ -328,12 +328,11 @@ def test_the_inbox_suggests_the_models_likeliest_intents_and_leaves_out_requests
 def test_an_example_that_looks_like_another_intents_is_refused_until_confirmed(
     server: LiveServer, project: Path, dana: Designer
 ) -> None:
-    text = "how often should I water my fern"
+    # Frustrated, so it is escalated and lands in the inbox; it is about watering.
+    text = "this is ridiculous!!! how often should I water my fern, nobody tells me!!!"
     say(server, "tam", text)
-    listed = [m for m in inbox(dana) if m["text"] == text]
-    if not listed:  # understood confidently: put it in the inbox as a missed message
-        pytest.skip("the model understood it; nothing to review")
-    body = {"message_ids": [listed[0]["id"]], "intent": "greet"}
+    (listed,) = [m for m in inbox(dana) if m["text"] == text]
+    body = {"message_ids": [listed["id"]], "intent": "greet"}
     refused = dana.http.post("/inbox/assign", json=body)
     assert refused.status_code == 409, refused.text
     (warning,) = refused.json()["warnings"]
