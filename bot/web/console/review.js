@@ -107,6 +107,7 @@
   async function loadInbox() {
     const [inbox, intents] = await Promise.all([api("GET", "/inbox"), api("GET", "/intents")]);
     state.intents = intents;
+    state.languages = inbox.languages;
     ui.intentOptions.replaceChildren(...intents.map((intent) => {
       const option = element("option");
       option.value = intent.name;
@@ -126,9 +127,7 @@
     card.dataset.testid = "inbox-group";
     card.dataset.groupId = String(group.id);
     const size = group.messages.length;
-    const head = element("p", "group__head",
-      `${size} message${size === 1 ? "" : "s"}`
-      + (group.suggested_intent ? ` · the bot guessed ${group.suggested_intent}` : ""));
+    const head = element("p", "group__head", `${size} message${size === 1 ? "" : "s"}`);
     const list = element("ul", "group__messages");
     const boxes = group.messages.map((message) => {
       const item = element("li", "group__message");
@@ -137,7 +136,7 @@
       const label = element("label", "group__label");
       const box = element("input");
       box.type = "checkbox";
-      box.checked = true;
+      box.checked = false; // [issue 14 item 6] the designer ticks what belongs together
       box.value = String(message.id);
       box.setAttribute("aria-label", `Include “${message.text}”`);
       const words = element("span", "group__text", message.text);
@@ -164,8 +163,32 @@
     input.spellcheck = false;
     input.maxLength = 64;
     input.placeholder = "an intent, or a new name";
-    input.value = group.suggested_intent || "";
+    input.value = ""; // [issue 14 item 6] no guess prefilled: suggestions below, one click each
     field.append(input);
+    const likely = element("span", "group__reasons");
+    likely.dataset.testid = "inbox-suggestions";
+    for (const suggestion of group.suggestions || []) {
+      const chip = element("button", "chip", `${suggestion.intent} ${Math.round(suggestion.likelihood * 100)}%`);
+      chip.type = "button";
+      chip.dataset.testid = "inbox-suggestion";
+      chip.title = "How likely the model finds this intent; click to use it";
+      chip.addEventListener("click", () => { input.value = suggestion.intent; relabel(); });
+      likely.append(chip);
+    }
+    // [issue 14 item 8] a new intent's answer, one text per brand language (with its rule)
+    const answers = element("div", "group__answers");
+    answers.hidden = true;
+    const answerInputs = (state.languages || ["en"]).map((language) => {
+      const label = element("label", "field");
+      label.append(element("span", "field__label", `Answer (${language}); a rule will send it`));
+      const area = element("textarea", "field__input");
+      area.rows = 2;
+      area.dataset.testid = `new-intent-answer-${language}`;
+      area.dataset.language = language;
+      label.append(area);
+      answers.append(label);
+      return area;
+    });
     const assign = element("button", "button button--primary", "Add as examples");
     assign.type = "submit";
     assign.dataset.testid = "assign-submit";
@@ -178,6 +201,7 @@
     const isNew = () => !state.intents.some((intent) => intent.name === input.value.trim());
     const relabel = () => {
       assign.textContent = input.value.trim() && isNew() ? "Create intent and add" : "Add as examples";
+      answers.hidden = !(input.value.trim() && isNew());
     };
     input.addEventListener("input", relabel);
     relabel();
@@ -191,7 +215,18 @@
       act(assign, async () => {
         const ids = chosen();
         if (!ids.length) throw new ApiError("Tick at least one message.", 400);
-        const written = await api("POST", "/inbox/assign", { message_ids: ids, intent, new: isNew() });
+        const body = { message_ids: ids, intent, new: isNew() };
+        const answer = Object.fromEntries(answerInputs.filter((a) => a.value.trim())
+          .map((a) => [a.dataset.language, a.value.trim()]));
+        if (body.new && Object.keys(answer).length) body.answer = answer;
+        let written;
+        try {
+          written = await api("POST", "/inbox/assign", body);
+        } catch (error) { // [issue 14 item 7] an example that looks like another intent's: ask
+          if (error.status !== 409 || !error.data || !error.data.warnings) throw error;
+          if (!window.confirm(`${error.data.warnings.join("\n")}\n\nAdd anyway?`)) return;
+          written = await api("POST", "/inbox/assign", { ...body, despite_warnings: true });
+        }
         say(ui.notice, `${written.added ? `Added ${written.added} example${written.added === 1 ? "" : "s"}` : "Already there"}`
           + ` to ${written.intent}${written.new_intent ? " (a new intent)" : ""} in ${written.file}.`
           + " Train to use them.");
@@ -206,7 +241,7 @@
       await loadInbox();
     }));
 
-    card.append(head, list, form);
+    card.append(head, list, likely, form, answers);
     return card;
   }
 
