@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TextIO
 
 from bot.config import Settings, load_settings
 from bot.errors import BotError
@@ -367,9 +367,16 @@ def quiet_warnings() -> None:
     # Some libraries reset the filters while they import; this holds whatever they do.
     shown = warnings.showwarning
 
-    def show_unless_deprecation(message: Any, category: type[Warning], *rest: Any) -> None:
+    def show_unless_deprecation(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
         if not issubclass(category, (DeprecationWarning, PendingDeprecationWarning)):
-            shown(message, category, *rest)
+            shown(message, category, filename, lineno, file, line)
 
     warnings.showwarning = show_unless_deprecation
     os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")

@@ -316,11 +316,15 @@ def test_the_inbox_suggests_the_models_likeliest_intents_and_leaves_out_requests
     groups = found["groups"]  # type: ignore[index]
     texts = {m["text"] for g in groups for m in g["messages"]}
     assert "I want to talk to a real person please" not in texts
-    (group,) = [g for g in groups if any(m["text"] == "zorblax fern quibble" for m in g["messages"])]
+    (group,) = [
+        g for g in groups if any(m["text"] == "zorblax fern quibble" for m in g["messages"])
+    ]
     likely = group["suggestions"]
     assert 1 <= len(likely) <= 3
     assert all(0 < s["likelihood"] <= 1 for s in likely)
-    assert [s["likelihood"] for s in likely] == sorted((s["likelihood"] for s in likely), reverse=True)
+    assert [s["likelihood"] for s in likely] == sorted(
+        (s["likelihood"] for s in likely), reverse=True
+    )
     assert "nlu_fallback" not in {s["intent"] for s in likely}
     assert group["suggested_intent"] == likely[0]["intent"]
 

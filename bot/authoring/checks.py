@@ -112,7 +112,9 @@ def misfit_problems(blocks: Sequence[IntentBlock]) -> list[Problem]:
     for misfit in misfits:
         example = where[(misfit.intent, misfit.text)]
         problems.append(
-            warning(misfit.message().replace(misfit.text, example.text, 1), example.path, example.line)
+            warning(
+                misfit.message().replace(misfit.text, example.text, 1), example.path, example.line
+            )
         )
     return problems
 

@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
-Embed = Callable[[Sequence[str]], np.ndarray]
+Embed = Callable[[Sequence[str]], NDArray[np.float32]]
 
 K = 3
 MARGIN = 0.35  # the other intent must be this much closer than the example's own
@@ -109,7 +110,7 @@ def _judge(text: str, intent: str, scores: Mapping[str, float]) -> Misfit | None
     return None
 
 
-def _closeness(similarities: np.ndarray) -> float:
+def _closeness(similarities: NDArray[np.float32]) -> float:
     """The mean similarity to the `K` nearest examples (fewer if the intent has fewer)."""
     kept = similarities[similarities >= 0]
     if kept.size == 0:
@@ -117,7 +118,7 @@ def _closeness(similarities: np.ndarray) -> float:
     return float(np.sort(kept)[-K:].mean())
 
 
-def minilm_vectors(texts: Sequence[str]) -> np.ndarray:
+def minilm_vectors(texts: Sequence[str]) -> NDArray[np.float32]:
     """Unit-length MiniLM sentence vectors of `texts`."""
     from bot.nlu.minilm import MiniLMEncoder
 

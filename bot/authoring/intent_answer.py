@@ -28,7 +28,11 @@ def template_name(intent: str) -> str:
 
 
 def check_answer(
-    answer: Any, intent: str, domain_path: Path, data_files: Sequence[Path], languages: Sequence[str]
+    answer: Any,
+    intent: str,
+    domain_path: Path,
+    data_files: Sequence[Path],
+    languages: Sequence[str],
 ) -> dict[str, str]:
     """The answer's text per brand language, if every one is there and usable.
 
@@ -38,10 +42,12 @@ def check_answer(
         Conflict: The template or a rule for the intent exists already.
     """
     if not isinstance(answer, Mapping) or not all(isinstance(t, str) for t in answer.values()):
-        raise BadRequest("'answer' must be an object of texts by language, e.g. {\"en\": \"...\"}")
+        raise BadRequest('\'answer\' must be an object of texts by language, e.g. {"en": "..."}')
     unknown = sorted(set(answer) - set(languages))
     if unknown:
-        raise BadRequest(f"{', '.join(unknown)}: not the brand's languages ({', '.join(languages)})")
+        raise BadRequest(
+            f"{', '.join(unknown)}: not the brand's languages ({', '.join(languages)})"
+        )
     missing = [language for language in languages if not str(answer.get(language, "")).strip()]
     if missing:
         raise BadRequest(f"give the answer in every brand language; missing: {', '.join(missing)}")

@@ -18,15 +18,16 @@ from bot.authoring.problems import Problem, error, line_for_key
 from bot.errors import ConfigError
 
 # ISO 639-1, the codes rasa and the language detector use.
-ISO_639_1 = frozenset(
-    "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs "
-    "cu cv cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha "
-    "he hi ho hr ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn "
-    "ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb "
-    "nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd "
-    "se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw "
-    "ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu".split()
+_CODES = (
+    "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr "
+    "cs cu cv cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu "
+    "gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk "
+    "kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms "
+    "mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro "
+    "ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl "
+    "tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu"
 )
+ISO_639_1 = frozenset(_CODES.split())
 # Three-letter codes (ISO 639-2/B and /T) and English names of common languages.
 _OTHER_NAMES = {
     "fr": "fre fra french", "de": "ger deu german", "en": "eng english",
@@ -101,7 +102,9 @@ def section_problems(path: Path, known: Sequence[str], kind: str) -> list[Proble
         if str(key) in known:
             continue
         close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else f" ({kind} sections: {', '.join(known)})"
+        hint = (
+            f"; did you mean '{close[0]}'?" if close else f" ({kind} sections: {', '.join(known)})"
+        )
         problems.append(
             error(
                 f"'{key}' is not a section of a {kind}; rasa ignores it{hint}",
@@ -112,7 +115,9 @@ def section_problems(path: Path, known: Sequence[str], kind: str) -> list[Proble
     return problems
 
 
-def project_section_problems(config: Path, domain: Path, data_files: Sequence[Path]) -> list[Problem]:
+def project_section_problems(
+    config: Path, domain: Path, data_files: Sequence[Path]
+) -> list[Problem]:
     """Unknown top-level sections in the pipeline config, the domain and the data files."""
     problems = [
         *section_problems(config, CONFIG_SECTIONS, "rasa config file"),

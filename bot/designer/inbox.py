@@ -9,7 +9,7 @@ in `reviews` takes it out of the inbox.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -234,12 +234,13 @@ def suggestions(rankings: Sequence[Sequence[tuple[str, float]]], top: int = 3) -
     """
     if not rankings:
         return []
-    totals: Counter[str] = Counter()
+    totals: defaultdict[str, float] = defaultdict(float)
     for ranking in rankings:
         for intent, confidence in ranking:
             if intent not in FALLBACK_INTENTS:
                 totals[intent] += confidence
-    found = [Suggestion(i, total / len(rankings)) for i, total in totals.most_common(top)]
+    ranked = sorted(totals.items(), key=lambda item: -item[1])[:top]
+    found = [Suggestion(intent, total / len(rankings)) for intent, total in ranked]
     return [s for s in found if s.likelihood > 0]
 
 
