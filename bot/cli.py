@@ -344,8 +344,9 @@ def _quiet_noisy_loggers(verbose: bool) -> None:
     if verbose:
         logging.getLogger("rasa").setLevel(logging.INFO)
         return
-    for name in ("tensorflow", "absl", "matplotlib", "rasa", "sanic.access", "alembic"):
+    for name in ("tensorflow", "absl", "matplotlib", "rasa", "rasa_sdk", "sanic.access", "alembic"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("sanic.root").propagate = False  # sanic prints its own lines once
     os.environ.setdefault("LOG_LEVEL", "WARNING")  # turns rasa's own progress bars off
     quiet_warnings()
 

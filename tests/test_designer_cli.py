@@ -110,6 +110,8 @@ def test_each_shell_run_is_a_new_customer_with_intent_and_handoff_shown(project:
     assert first.returncode == 0, first.stderr[-3000:]
     assert "bot> Hello! How are your plants today?" in first.stdout
     assert "intent greet" in first.stdout and "handoff: none" in first.stdout
+    for noise in ("alembic", "Context impl", "DeprecationWarning", "Registered function"):
+        assert noise not in first.stdout + first.stderr, noise  # item 13
     second = bot("shell", "--project", str(project), stdin="hello\n")
     sender = first.stdout.split("as customer ")[1].split(" ")[0]
     assert sender not in second.stdout  # a new customer
@@ -139,3 +141,5 @@ def test_training_shows_one_bar_and_no_deprecation_warnings_unless_verbose(
     loud = bot("-v", "train", "--force", "--project", str(project))
     assert loud.returncode == 0
     assert "Processed trackers" in loud.stderr or "Starting to train component" in loud.stderr
+    verbose_shell = bot("-v", "shell", "--project", str(project), stdin="hi\n")
+    assert "alembic" in verbose_shell.stderr  # -v shows the rest
