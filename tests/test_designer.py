@@ -270,16 +270,18 @@ def test_training_from_the_api_reports_progress_and_the_new_model_answers(
     assert started["state"] == "running"  # type: ignore[index]
     conflict = dana.http.post("/train")
     assert conflict.status_code == 409
-    phases = set()
+    phases, percents = set(), set()
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         status = dana.call("GET", "/train")
         phases.add(status["phase"])  # type: ignore[index]
+        percents.add(status["percent"])  # type: ignore[index]
         if status["state"] != "running":  # type: ignore[index]
             break
         time.sleep(0.5)
     assert status["state"] == "succeeded", status  # type: ignore[index]
     assert any(phase.startswith("training ") for phase in phases), phases
+    assert percents - {None}, percents  # the run's one bar gives the percentage
     assert status["log"]  # type: ignore[index]
 
     after = dana.call("GET", "/model")
