@@ -52,7 +52,7 @@ def test_validate_finds_look_alike_examples_misspelled_intents_and_sections(
     nlu, domain = project / "data" / "nlu.yml", project / "domain.yml"
     edit(nlu, "    - bye bye\n", "    - bye bye\n    - Hello!\n")  # greet has "hello"
     edit(domain, "  - watering\n", "  - waterng\n")
-    edit(domain, "responses:", "respones:")
+    edit(domain, '- text: "Did that help?"', '- text: "Did that <b>help</b>, {name}?"')
     result = bot("validate", "--project", str(project))
     out = result.stdout
     assert result.returncode == 1, out + result.stderr
@@ -62,10 +62,16 @@ def test_validate_finds_look_alike_examples_misspelled_intents_and_sections(
     assert "did you mean 'watering'" in out
     assert f"{nlu}:{line_of(nlu, '- intent: watering')}: error: intent 'watering' is not" in out
     assert "This intent is not listed in your domain" not in out  # rasa's, without a line
+    assert "DeprecationWarning" not in result.stderr and "alembic" not in result.stderr
+    help_line = line_of(domain, "Did that <b>help</b>")
+    assert f"{domain}:{help_line}: warning: response 'utter_did_that_help': {{name}} is not" in out
+    assert "<b> is HTML" in out
+
+    edit(domain, "responses:", "respones:")
+    out = bot("validate", "--project", str(project)).stdout
     respones = line_of(domain, "respones:")
     assert f"{domain}:{respones}: error: 'respones' is not a section of a domain" in out
     assert "did you mean 'responses'?" in out
-    assert "DeprecationWarning" not in result.stderr and "alembic" not in result.stderr
 
 
 def test_a_wrong_language_code_is_one_error_with_a_suggestion(tmp_path: Path) -> None:

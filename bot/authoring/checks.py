@@ -7,6 +7,7 @@
   (an error when the names are alike: a typo);
 - templates that rules, stories or the domain's actions use but the domain lacks (error);
 - templates missing a language of `brand.languages` (error);
+- template texts with a `{placeholder}` that is not a slot, or HTML (warning);
 - handoff notices the domain lacks, so the built-in texts are used (warning);
 - the handoff settings: a file that cannot be loaded (error, at its line), teams
   nobody works in and no agent at all to take escalations (warnings).
@@ -192,6 +193,7 @@ def template_problems(
                     yaml_files.line_of(section, name),
                 )
             )
+    problems.extend(_text_problems(domain, domain_path, known))
     responses_line = yaml_files.line_of(domain, "responses") if isinstance(domain, dict) else None
     defaulted = [name for name in handoff_templates if name not in known]
     if defaulted:
@@ -203,6 +205,29 @@ def template_problems(
                 responses_line,
             )
         )
+    return problems
+
+
+def _text_problems(domain: Any, domain_path: Path, known: dict[str, list[Any]]) -> list[Problem]:
+    """Texts rasa would send wrongly: a `{placeholder}` that is not a slot, HTML tags."""
+    from bot.authoring import template_texts
+    from handoff.default_templates import DEFAULT_TEXTS
+
+    slots = template_texts.slot_names(domain)
+    problems = []
+    for name, variants in known.items():
+        allowed = slots | template_texts.placeholders([DEFAULT_TEXTS.get(name, "")])
+        for variant in variants:
+            if not variant.text.strip():  # an image or buttons only
+                continue
+            for found in template_texts.text_problems([variant.text], allowed):
+                problems.append(
+                    warning(
+                        f"response '{name}': {found.removeprefix('the text: ')}",
+                        domain_path,
+                        variant.line,
+                    )
+                )
     return problems
 
 
