@@ -7,9 +7,11 @@ import asyncio
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TextIO
 
 from bot.config import Settings, load_settings
 from core.errors import BotError
@@ -25,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
-    _quiet_noisy_loggers()
+    _quiet_noisy_loggers(args.verbose)
     try:
         settings = load_settings(args.config)
         project = getattr(args, "project", None) or args.project_before
@@ -74,7 +76,7 @@ def shell(args: argparse.Namespace, settings: Settings) -> int:
     """Chat with the bot in the terminal."""
     from bot.shell import chat
 
-    return asyncio.run(chat(settings))
+    return asyncio.run(chat(settings, args.sender, debug=not args.plain))
 
 
 def validate(args: argparse.Namespace, settings: Settings) -> int:
@@ -196,6 +198,12 @@ def _parser() -> argparse.ArgumentParser:
     _project_option(command)
 
     command = commands.add_parser("shell", help="chat with the bot in the terminal")
+    command.add_argument(
+        "--sender", metavar="ID", help="continue this customer's conversation (default: a new one)"
+    )
+    command.add_argument(
+        "--plain", action="store_true", help="no intent and handoff line under each answer"
+    )
     command.set_defaults(command=shell)
     _project_option(command)
 
@@ -328,8 +336,50 @@ def _probability(text: str) -> float:
     return value
 
 
-def _quiet_noisy_loggers() -> None:
+def _quiet_noisy_loggers(verbose: bool) -> None:
+    """Only the warnings that matter, unless `-v`: then rasa's INFO log and every warning."""
     # httpx logs every request's URL at INFO, and Telegram's URLs hold the bot token.
-    noisy = ("tensorflow", "absl", "matplotlib", "rasa", "sanic.access", "urllib3", "httpx")
-    for name in noisy:
+    for name in ("urllib3", "httpx"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    if verbose:
+        logging.getLogger("rasa").setLevel(logging.INFO)
+        return
+    for name in ("tensorflow", "absl", "matplotlib", "rasa", "rasa_sdk", "sanic.access", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("sanic.root").propagate = False  # sanic prints its own lines once
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # turns rasa's own progress bars off
+    quiet_warnings()
+
+
+# Warnings about the libraries' own code, or rasa's about things a designer cannot change.
+_IGNORED_WARNINGS = (
+    r"Slot auto-fill has been removed",
+    r"duplicated responses have been found across multiple domain files",
+)
+
+
+def quiet_warnings() -> None:
+    """Hide deprecation warnings and rasa's known noise, here and in child processes."""
+    for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
+        warnings.filterwarnings("ignore", category=category)
+    for pattern in _IGNORED_WARNINGS:
+        warnings.filterwarnings("ignore", f".*{pattern}")
+    warnings.filterwarnings("ignore", module="sqlalchemy")  # rasa's "MovedIn20Warning"
+    # Some libraries reset the filters while they import; this holds whatever they do.
+    shown = warnings.showwarning
+
+    def show_unless_deprecation(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if not issubclass(category, (DeprecationWarning, PendingDeprecationWarning)):
+            shown(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show_unless_deprecation
+    os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    children = "ignore::DeprecationWarning,ignore::PendingDeprecationWarning,ignore::FutureWarning"
+    os.environ.setdefault("PYTHONWARNINGS", children)

@@ -11,7 +11,7 @@ import importlib.util
 import re
 from pathlib import Path
 
-from bot.authoring import checks, yaml_files
+from bot.authoring import checks, structure_checks, yaml_files
 from bot.authoring.nlu_files import read_intents
 from bot.authoring.problems import Problem, Severity, error
 from bot.config import Settings
@@ -75,14 +75,19 @@ def project_problems(project: RasaProject, settings: Settings) -> list[Problem]:
     from handoff.templates import REQUIRED
 
     files = training_files(project)
+    blocks = read_intents(files)
     domain = yaml_files.load(project.domain)
+    languages = settings.brand.languages
+    # A code that is not a language is one error, not one "no text in it" per template.
+    usable = [code for code in languages if structure_checks.is_language_code(code)]
     return [
-        *checks.intent_problems(
-            read_intents(files), domain, project.domain, settings.designer.min_examples
+        *structure_checks.language_problems(languages, settings.source),
+        *structure_checks.project_section_problems(
+            project.config, project.domain, [p for p in files if p != project.domain]
         ),
-        *checks.template_problems(
-            domain, project.domain, files, settings.brand.languages, REQUIRED
-        ),
+        *checks.intent_problems(blocks, domain, project.domain, settings.designer.min_examples),
+        *checks.misfit_problems(blocks),
+        *checks.template_problems(domain, project.domain, files, usable or languages, REQUIRED),
     ]
 
 

@@ -158,6 +158,9 @@ def test_a_missed_message_is_written_into_its_intents_file_and_leaves_the_inbox(
         "added": 2,
         "new_intent": False,
         "reviewed": 2,
+        "template": None,
+        "rules_file": None,
+        "warnings": [],
     }
     after = nlu.read_text()
     assert after.startswith(before.split("- intent: watering")[0])  # untouched above
@@ -267,16 +270,18 @@ def test_training_from_the_api_reports_progress_and_the_new_model_answers(
     assert started["state"] == "running"  # type: ignore[index]
     conflict = dana.http.post("/train")
     assert conflict.status_code == 409
-    phases = set()
+    phases, percents = set(), set()
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         status = dana.call("GET", "/train")
         phases.add(status["phase"])  # type: ignore[index]
+        percents.add(status["percent"])  # type: ignore[index]
         if status["state"] != "running":  # type: ignore[index]
             break
         time.sleep(0.5)
     assert status["state"] == "succeeded", status  # type: ignore[index]
     assert any(phase.startswith("training ") for phase in phases), phases
+    assert percents - {None}, percents  # the run's one bar gives the percentage
     assert status["log"]  # type: ignore[index]
 
     after = dana.call("GET", "/model")
@@ -298,3 +303,111 @@ def test_training_is_refused_while_the_data_has_errors(project: Path, dana: Desi
         assert any(p["line"] == 18 for p in refused.json()["problems"])
     finally:
         rules.write_text(good)
+
+
+# Issue 14: suggestions, misfits, a new intent's answer, checked template edits
+
+
+def test_the_inbox_suggests_the_models_likeliest_intents_and_leaves_out_requests_routed_as_asked(
+    server: LiveServer, dana: Designer
+) -> None:
+    say(server, "sol", "I want to talk to a real person please")  # escalated, as asked
+    say(server, "sol2", "zorblax fern quibble")
+    found = dana.call("GET", "/inbox")
+    assert found["languages"] == ["en"]  # type: ignore[index]
+    groups = found["groups"]  # type: ignore[index]
+    texts = {m["text"] for g in groups for m in g["messages"]}
+    assert "I want to talk to a real person please" not in texts
+    (group,) = [
+        g for g in groups if any(m["text"] == "zorblax fern quibble" for m in g["messages"])
+    ]
+    likely = group["suggestions"]
+    assert 1 <= len(likely) <= 3
+    assert all(0 < s["likelihood"] <= 1 for s in likely)
+    assert [s["likelihood"] for s in likely] == sorted(
+        (s["likelihood"] for s in likely), reverse=True
+    )
+    assert "nlu_fallback" not in {s["intent"] for s in likely}
+    assert group["suggested_intent"] == likely[0]["intent"]
+
+
+def test_an_example_that_looks_like_another_intents_is_refused_until_confirmed(
+    server: LiveServer, project: Path, dana: Designer
+) -> None:
+    # Frustrated, so it is escalated and lands in the inbox; it is about watering.
+    text = "this is ridiculous!!! how often should I water my fern, nobody tells me!!!"
+    say(server, "tam", text)
+    (listed,) = [m for m in inbox(dana) if m["text"] == text]
+    body = {"message_ids": [listed["id"]], "intent": "greet"}
+    refused = dana.http.post("/inbox/assign", json=body)
+    assert refused.status_code == 409, refused.text
+    (warning,) = refused.json()["warnings"]
+    assert "far from the examples of 'greet'" in warning and "'watering'" in warning
+    assert text not in (project / "data" / "nlu.yml").read_text()
+    written = dana.call("POST", "/inbox/assign", {**body, "despite_warnings": True})
+    assert written["warnings"] == [warning]  # type: ignore[index]
+    assert f"- {text}" in (project / "data" / "nlu.yml").read_text()
+
+
+def test_a_new_intent_gets_its_answer_and_rule_and_the_bot_answers_it_after_training(
+    server: LiveServer, project: Path, dana: Designer
+) -> None:
+    text = "do you gift wrap parcels for birthdays"
+    say(server, "uma", text)
+    (message,) = [m for m in inbox(dana) if m["text"] == text]
+    body = {"message_ids": [message["id"]], "intent": "gift_wrapping", "new": True}
+    missing = dana.http.post("/inbox/assign", json={**body, "answer": {}})
+    assert missing.status_code == 400 and "missing: en" in missing.json()["error"]
+    html = dana.http.post("/inbox/assign", json={**body, "answer": {"en": "<b>Yes</b>"}})
+    assert html.status_code == 400 and "<b> is HTML" in html.json()["error"]
+    assert not (project / "data" / "nlu" / "gift_wrapping.yml").exists()  # nothing written
+
+    answer = "Yes: every parcel can be gift wrapped for free, just ask at checkout."
+    written = dana.call("POST", "/inbox/assign", {**body, "answer": {"en": answer}})
+    assert written["template"] == "utter_gift_wrapping"  # type: ignore[index]
+    rules = project / "data" / "rules.yml"
+    assert written["rules_file"] == str(rules)  # type: ignore[index]
+    assert rules.read_text().endswith(
+        "  - action: utter_watering\n\n- rule: Answer gift_wrapping\n  steps:\n"
+        "  - intent: gift_wrapping\n  - action: utter_gift_wrapping\n"
+    )
+    domain = (project / "domain.yml").read_text()
+    assert f'  utter_gift_wrapping:\n  - text: "{answer}"\n' in domain
+    assert "# The Greenhouse, a plant shop's small assistant." in domain
+    again = dana.http.post("/inbox/assign", json={**body, "answer": {"en": answer}})
+    assert again.status_code in (404, 409)  # reviewed already
+
+    started = dana.call("POST", "/train", status=202)
+    assert started["state"] == "running"  # type: ignore[index]
+    deadline = time.monotonic() + 300
+    status = started
+    while time.monotonic() < deadline and status["state"] == "running":  # type: ignore[index]
+        time.sleep(0.5)
+        status = dana.call("GET", "/train")
+    assert status["state"] == "succeeded", status  # type: ignore[index]
+    assert say(server, "vic", text) == [answer]
+
+
+def test_template_edits_are_checked_and_a_cleared_variant_is_not_silently_deleted(
+    project: Path, dana: Designer
+) -> None:
+    path = "/templates/utter_did_that_help"
+    before = (project / "domain.yml").read_text()
+
+    def refused(texts: list[str], **extra: object) -> str:
+        reply = dana.http.put(path, json={"language": "en", "texts": texts, **extra})
+        assert reply.status_code == 400, reply.text
+        return str(reply.json()["error"])
+
+    assert "{name} is not a slot" in refused(["Did that help, {name}?"])
+    assert "<b> is HTML" in refused(["Did that <b>help</b>?"])
+    assert "variant 2 is empty" in refused(["Did that help?", ""])
+    saved = dana.call("PUT", path, {"language": "en", "texts": ["Did that help?", "Better now?"]})
+    assert saved["texts"]["en"] == ["Did that help?", "Better now?"]  # type: ignore[index]
+    assert "remove 1 of the 2 variants" in refused(["Did that help?"])
+    assert (project / "domain.yml").read_text() != before  # the two-variant save only
+    kept = dana.call(
+        "PUT", path, {"language": "en", "texts": ["Did that help?"], "remove_variants": True}
+    )
+    assert kept["texts"]["en"] == ["Did that help?"]  # type: ignore[index]
+    assert (project / "domain.yml").read_text() == before

@@ -78,6 +78,10 @@ def test_a_designer_turns_a_missed_message_into_an_example(
     screenshot(page, "inbox")
 
     group = page.get_by_test_id("inbox-group").filter(has=message)
+    expect(message.get_by_role("checkbox")).not_to_be_checked()  # nothing ticked for you
+    expect(group.get_by_test_id("assign-intent")).to_have_value("")  # and no guess prefilled
+    expect(group.get_by_test_id("inbox-suggestion").first).to_have_text(re.compile(r"^\w+ \d+%$"))
+    message.get_by_role("checkbox").check()
     group.get_by_test_id("assign-intent").fill("watering")
     expect(group.get_by_test_id("assign-submit")).to_have_text("Add as examples")
     group.get_by_test_id("assign-submit").click()
@@ -111,10 +115,14 @@ def test_a_designer_edits_an_answer_with_a_preview_then_trains_and_the_bot_says_
     expect(page.get_by_test_id("preview-bubble")).to_have_text(
         "Water when the top 2 cm of soil are dry; Ana agrees."
     )
+    page.get_by_test_id("template-save").click()  # {agent} is no slot: the bot would say "{agent}"
+    expect(page.get_by_test_id("console-error")).to_contain_text("{agent} is not a slot")
+    assert "{agent}" not in (project / "domain.yml").read_text()
+    text.fill("Water when the top 2 cm of soil are dry; Ana agrees.")
     page.get_by_test_id("template-save").click()
     expect(page.get_by_test_id("template-notice")).to_contain_text("Saved utter_watering (en)")
     domain = (project / "domain.yml").read_text()
-    assert '  - text: "Water when the top 2 cm of soil are dry; {agent} agrees."' in domain
+    assert '  - text: "Water when the top 2 cm of soil are dry; Ana agrees."' in domain
     assert "# The Greenhouse, a plant shop's small assistant." in domain
     screenshot(page, "template")
 
@@ -127,7 +135,7 @@ def test_a_designer_edits_an_answer_with_a_preview_then_trains_and_the_bot_says_
     expect(page.get_by_test_id("model-state")).to_contain_text("trained from the files")
     screenshot(page, "trained")
     assert say(server, "fern", "how often should I water my plants") == [
-        "Water when the top 2 cm of soil are dry; {agent} agrees."
+        "Water when the top 2 cm of soil are dry; Ana agrees."
     ]
 
 

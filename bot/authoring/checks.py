@@ -1,9 +1,13 @@
 """The framework's own checks of a rasa project, beside rasa's: each with file and line.
 
 - intents with fewer examples than `designer.min_examples` (warning);
-- the same example under two intents (error), or twice under one (warning);
+- the same example under two intents (error, also when only case or punctuation
+  differ), or twice under one (warning);
+- an intent the domain lists without examples, or examples of one it does not list
+  (an error when the names are alike: a typo);
 - templates that rules, stories or the domain's actions use but the domain lacks (error);
 - templates missing a language of `brand.languages` (error);
+- template texts with a `{placeholder}` that is not a slot, or HTML (warning);
 - handoff notices the domain lacks, so the built-in texts are used (warning);
 - the handoff settings: a file that cannot be loaded (error, at its line), teams
   nobody works in and no agent at all to take escalations (warnings).
@@ -11,6 +15,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -45,12 +50,73 @@ def intent_problems(
                     found[0].line,
                 )
             )
-    listed = domain.get("intents") if isinstance(domain, dict) else None
-    for index, intent in enumerate(domain_intents(domain)):
-        if intent not in by_intent and intent not in _RASA_INTENTS:
-            line = yaml_files.line_of(listed, index) if isinstance(listed, list) else None
-            problems.append(warning(f"intent '{intent}' has no examples", domain_path, line))
+    problems.extend(_intents_against_domain(by_intent, domain, domain_path))
     problems.extend(_repeated_examples([e for b in blocks for e in b.examples]))
+    return problems
+
+
+def _intents_against_domain(
+    by_intent: dict[str, list[IntentBlock]], domain: Any, domain_path: Path
+) -> list[Problem]:
+    """Intents the domain lists without examples, and examples of intents it does not list.
+
+    When the two sides hold names that are alike (`gret` and `greet`), one is a typo
+    of the other: that is an error, with a "did you mean".
+    """
+    problems: list[Problem] = []
+    listed = domain.get("intents") if isinstance(domain, dict) else None
+    names = domain_intents(domain)
+    orphans = [intent for intent in by_intent if intent not in names]
+    for index, intent in enumerate(names):
+        if intent in by_intent or intent in _RASA_INTENTS:
+            continue
+        line = yaml_files.line_of(listed, index) if isinstance(listed, list) else None
+        close = difflib.get_close_matches(intent, orphans, n=1, cutoff=0.75)
+        if close:
+            block = by_intent[close[0]][0]
+            problems.append(
+                error(
+                    f"intent '{intent}' in the domain has no examples; did you mean "
+                    f"'{close[0]}' ({block.path}:{block.line})?",
+                    domain_path,
+                    line,
+                )
+            )
+        else:
+            problems.append(warning(f"intent '{intent}' has no examples", domain_path, line))
+    if not names:
+        return problems
+    for intent in orphans:
+        block = by_intent[intent][0]
+        close = difflib.get_close_matches(intent, names, n=1, cutoff=0.75)
+        hint = f"; did you mean '{close[0]}'?" if close else "; add it there"
+        problems.append(
+            error(
+                f"intent '{intent}' is not listed in the domain's intents ({domain_path}){hint}",
+                block.path,
+                block.line,
+            )
+        )
+    return problems
+
+
+def misfit_problems(blocks: Sequence[IntentBlock]) -> list[Problem]:
+    """A warning at each example that looks like another intent's (`example_fit`)."""
+    from bot.authoring.example_fit import project_misfits
+
+    by_intent: dict[str, list[Example]] = defaultdict(list)
+    for block in blocks:
+        by_intent[block.intent].extend(block.examples)
+    where = {(e.intent, e.plain): e for found in by_intent.values() for e in found}
+    misfits = project_misfits({name: [e.plain for e in found] for name, found in by_intent.items()})
+    problems = []
+    for misfit in misfits:
+        example = where[(misfit.intent, misfit.text)]
+        problems.append(
+            warning(
+                misfit.message().replace(misfit.text, example.text, 1), example.path, example.line
+            )
+        )
     return problems
 
 
@@ -61,9 +127,21 @@ _RASA_INTENTS = frozenset({"back", "restart", "session_start", "nlu_fallback", "
 def _repeated_examples(examples: Iterable[Example]) -> list[Problem]:
     problems: list[Problem] = []
     first: dict[str, Example] = {}
+    alike: dict[str, Example] = {}
     for example in examples:
         earlier = first.setdefault(example.plain, example)
         if earlier is example:
+            other = alike.setdefault(example.loose, example) if example.loose else example
+            if other is not example and other.intent != example.intent:
+                problems.append(
+                    error(
+                        f"'{example.text}' (an example of '{example.intent}') differs only in "
+                        f"case or punctuation from '{other.text}', an example of "
+                        f"'{other.intent}' ({other.path}:{other.line}); keep it under one intent",
+                        example.path,
+                        example.line,
+                    )
+                )
             continue
         where = f"{earlier.path}:{earlier.line}"
         if earlier.intent == example.intent:
@@ -115,6 +193,7 @@ def template_problems(
                     yaml_files.line_of(section, name),
                 )
             )
+    problems.extend(_text_problems(domain, domain_path, known))
     responses_line = yaml_files.line_of(domain, "responses") if isinstance(domain, dict) else None
     defaulted = [name for name in handoff_templates if name not in known]
     if defaulted:
@@ -126,6 +205,29 @@ def template_problems(
                 responses_line,
             )
         )
+    return problems
+
+
+def _text_problems(domain: Any, domain_path: Path, known: dict[str, list[Any]]) -> list[Problem]:
+    """Texts rasa would send wrongly: a `{placeholder}` that is not a slot, HTML tags."""
+    from bot.authoring import template_texts
+    from handoff.default_templates import DEFAULT_TEXTS
+
+    slots = template_texts.slot_names(domain)
+    problems = []
+    for name, variants in known.items():
+        allowed = slots | template_texts.placeholders([DEFAULT_TEXTS.get(name, "")])
+        for variant in variants:
+            if not variant.text.strip():  # an image or buttons only
+                continue
+            for found in template_texts.text_problems([variant.text], allowed):
+                problems.append(
+                    warning(
+                        f"response '{name}': {found.removeprefix('the text: ')}",
+                        domain_path,
+                        variant.line,
+                    )
+                )
     return problems
 
 

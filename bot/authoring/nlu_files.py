@@ -8,6 +8,7 @@ own, `<data>/nlu/<intent>.yml`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,11 @@ class Example:
         """The text without entity annotations, lower-cased, single-spaced."""
         return normalise(self.text)
 
+    @property
+    def loose(self) -> str:
+        """`plain` without punctuation: what tells two examples apart for a reader."""
+        return loosen(self.text)
+
 
 @dataclass
 class IntentBlock:
@@ -54,6 +60,12 @@ class IntentBlock:
 def normalise(text: str) -> str:
     """An example as rasa compares it: annotations removed, case and spaces folded."""
     return _SPACE.sub(" ", _ANNOTATION.sub(r"\1", text)).strip().lower()
+
+
+def loosen(text: str) -> str:
+    """An example with case, spaces and punctuation folded ("Hi!" and "hi" are alike)."""
+    kept = "".join(" " if unicodedata.category(c).startswith("P") else c for c in normalise(text))
+    return _SPACE.sub(" ", kept).strip()
 
 
 def yaml_files_under(roots: Iterable[Path]) -> list[Path]:

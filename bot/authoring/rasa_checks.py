@@ -17,8 +17,12 @@ from pathlib import Path
 from bot.authoring.problems import Problem, error, warning
 from bot.engine.project import RasaProject
 
-# Reported by `checks.intent_problems` with the file and line of each example.
-_COVERED = ("labeled with multiple different intents",)
+# Reported by `checks.intent_problems` with the file and line of each example or intent.
+_COVERED = (
+    "labeled with multiple different intents",
+    "is listed in the domain file, but is not found in the NLU training data",
+    "This intent is not listed in your domain",
+)
 _UNUSED = re.compile(r"The utterance '([^']+)' is not used in any story or rule")
 _DOCS = re.compile(r"\s*\(?More info at \S+\)?\s*$")
 

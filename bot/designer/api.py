@@ -1,11 +1,13 @@
 """The designers' HTTP JSON API, under /designer/api (the console's Review tab uses it).
 
-GET  /designer/api/inbox                         missed messages, grouped by likeness
-POST /designer/api/inbox/assign {"message_ids", "intent", "new"}  write them as examples
+GET  /designer/api/inbox                         missed messages, grouped, likely intents
+POST /designer/api/inbox/assign {"message_ids", "intent", "new", "answer", "despite_warnings"}
+                                                 write them as examples (a new intent's
+                                                 answer per language and its rule too)
 POST /designer/api/inbox/dismiss {"message_ids"} take them out of the inbox
 GET  /designer/api/intents                       intents, their example counts and files
 GET  /designer/api/templates                     answer templates per brand language
-PUT  /designer/api/templates/<name> {"language", "texts"}  set one language's texts
+PUT  /designer/api/templates/<name> {"language", "texts", "remove_variants"}  set texts
 GET  /designer/api/validate?rasa=1               `python -m bot validate`'s problems
 GET  /designer/api/train                         the training run's progress
 POST /designer/api/train                         train in the background, then hot-reload
@@ -29,7 +31,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.base import handler, read_json_object, text_field
 from bot.designer import workbench
-from bot.designer.inbox import ReviewStore, group
+from bot.designer.inbox import ReviewStore, Suggestion, group, suggestions
 from bot.designer.training import TrainingJob
 from bot.engine.project import RasaProject
 from bot.errors import BadRequest, EngineUnavailable, Forbidden, ModelMissing
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 MAX_IDS = 200
+SUGGESTION_SAMPLE = 5  # messages of a group asked of the model
 
 
 class DesignerApi:
@@ -76,35 +79,78 @@ class DesignerApi:
         options = self.runtime.settings.designer
         missed = await self._reviews.missed(options.low_confidence)
         groups = await asyncio.to_thread(group, missed, options.group_similarity)
+        listed = []
+        for found in groups:
+            likely = await self._suggestions([m.text for m in found.messages])
+            listed.append(
+                {
+                    "id": found.messages[0].id,
+                    "suggestions": [s.as_json() for s in likely],
+                    "suggested_intent": likely[0].intent if likely else None,
+                    "messages": [m.as_json(options.low_confidence) for m in found.messages],
+                }
+            )
         return response.json(
             {
                 "total": len(missed),
-                "groups": [
-                    {
-                        "id": found.messages[0].id,
-                        "suggested_intent": found.suggested_intent,
-                        "messages": [m.as_json(options.low_confidence) for m in found.messages],
-                    }
-                    for found in groups
-                ],
+                "languages": self.runtime.settings.brand.languages,
+                "groups": listed,
             }
         )
+
+    async def _suggestions(self, texts: list[str]) -> list[Suggestion]:
+        """The model's three likeliest intents for a group (its first few messages)."""
+        engine = self.runtime.engine
+        if engine is None:
+            return []
+        rankings = []
+        for text in texts[:SUGGESTION_SAMPLE]:
+            parse = await engine.parse(text)
+            ranking = parse.data.get("intent_ranking") or []
+            rankings.append(
+                [(str(r.get("name")), float(r.get("confidence") or 0.0)) for r in ranking]
+            )
+        return suggestions(rankings)
 
     async def assign(self, request: Request) -> HTTPResponse:
         """Write messages as examples of an intent (a new one with `new: true`)."""
         actor = await self._designer(request)
-        body = read_json_object(request, required=("message_ids", "intent"), optional=("new",))
+        body = read_json_object(
+            request,
+            required=("message_ids", "intent"),
+            optional=("new", "despite_warnings", "answer"),
+        )
         ids = _ids(body)
         intent = text_field(body, "intent")
-        create = body.get("new", False)
-        if not isinstance(create, bool):
-            raise BadRequest("'new' must be true or false")
+        create, despite = _flag(body, "new"), _flag(body, "despite_warnings")
         low = self.runtime.settings.designer.low_confidence
         missed = await self._reviews.missed_by_id(ids, low)
         texts = [m.text for m in sorted(missed, key=lambda m: m.id)]  # oldest first
+        warnings = await asyncio.to_thread(workbench.misfits, self._project(), intent, texts)
+        if warnings and not despite:
+            return response.json(
+                {
+                    "error": f"{warnings[0]} Send despite_warnings: true to add anyway.",
+                    "warnings": warnings,
+                },
+                status=409,
+            )
+        languages = self.runtime.settings.brand.languages
+        answer = None
+        if body.get("answer") is not None:
+            if not create:
+                raise BadRequest("'answer' is for a new intent ('new': true)")
+            answer = await asyncio.to_thread(
+                workbench.check_answer, self._project(), intent, body["answer"], languages
+            )
         written = await self._write(
             workbench.add_examples, self._project(), intent, texts, create=create
         )
+        template, rules = None, None
+        if answer is not None and written.created:
+            template, rules = await self._write(
+                workbench.add_answer, self._project(), written.intent, answer, languages
+            )
         await self._reviews.record(
             ids, actor.id, "assigned", intent=written.intent, file=str(written.path)
         )
@@ -115,6 +161,9 @@ class DesignerApi:
                 "added": written.added,
                 "new_intent": written.created,
                 "reviewed": len(ids),
+                "template": template,
+                "rules_file": str(rules) if rules else None,
+                "warnings": warnings,
             }
         )
 
@@ -143,14 +192,27 @@ class DesignerApi:
     async def set_template(self, request: Request, name: str) -> HTTPResponse:
         """Set a template's texts in one language; it shows after the next training."""
         await self._designer(request)
-        body = read_json_object(request, required=("language", "texts"), optional=())
+        body = read_json_object(
+            request, required=("language", "texts"), optional=("remove_variants",)
+        )
         language = text_field(body, "language")
         texts = body["texts"]
         if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
             raise BadRequest("'texts' must be a list of strings")
+        remove = body.get("remove_variants", False)
+        if not isinstance(remove, bool):
+            raise BadRequest("'remove_variants' must be true or false")
         languages = self.runtime.settings.brand.languages
         project = self._project()
-        await self._write(workbench.set_template, project, name, language, texts, languages)
+        await self._write(
+            workbench.set_template,
+            project,
+            name,
+            language,
+            texts,
+            languages,
+            remove_variants=remove,
+        )
         found = await asyncio.to_thread(workbench.template_summary, project, languages)
         return response.json(next(t for t in found if t["name"] == name))
 
@@ -245,6 +307,13 @@ class DesignerApi:
             "up_to_date": current.name == engine.model_name,
             "trained": current.is_file(),
         }
+
+
+def _flag(body: dict[str, Any], name: str) -> bool:
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        raise BadRequest(f"'{name}' must be true or false")
+    return value
 
 
 def _ids(body: dict[str, Any]) -> list[int]:

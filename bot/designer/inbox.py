@@ -9,7 +9,7 @@ in `reviews` takes it out of the inbox.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -87,8 +87,13 @@ class ReviewStore:
         self.engine = engine
 
     async def missed(self, low_confidence: float, limit: int = INBOX_LIMIT) -> list[MissedMessage]:
-        """The messages waiting for review, newest first."""
-        return await self._select(self._inbox(low_confidence).limit(limit))
+        """The messages waiting for review, newest first, less those handled well.
+
+        A customer who asked for a person in so many words and was escalated for
+        it got what they asked for: nothing to review there.
+        """
+        found = await self._select(self._inbox(low_confidence).limit(limit))
+        return [m for m in found if not handled_as_asked(m)]
 
     async def missed_by_id(self, ids: Sequence[int], low_confidence: float) -> list[MissedMessage]:
         """These messages, all of which must be waiting for review.
@@ -195,6 +200,48 @@ class ReviewStore:
             )
             for row in rows
         ]
+
+
+def handled_as_asked(message: MissedMessage) -> bool:
+    """An explicit request for a person (in so many words) that was escalated as asked."""
+    from handoff.detection.signals import asked_for_human
+
+    return (
+        message.escalated_here
+        and "asked for a person" in (message.escalation_reason or "")
+        and asked_for_human(message.text, None, []) is not None
+    )
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An intent a group of messages likely belongs to, by the model answering now."""
+
+    intent: str
+    likelihood: float
+
+    def as_json(self) -> dict[str, Any]:
+        """The suggestion for the designer's API."""
+        return {"intent": self.intent, "likelihood": round(self.likelihood, 3)}
+
+
+def suggestions(rankings: Sequence[Sequence[tuple[str, float]]], top: int = 3) -> list[Suggestion]:
+    """The `top` intents of messages' NLU rankings, by their mean confidence.
+
+    Args:
+        rankings: For each message, the model's (intent, confidence) pairs.
+        top: How many to keep.
+    """
+    if not rankings:
+        return []
+    totals: defaultdict[str, float] = defaultdict(float)
+    for ranking in rankings:
+        for intent, confidence in ranking:
+            if intent not in FALLBACK_INTENTS:
+                totals[intent] += confidence
+    ranked = sorted(totals.items(), key=lambda item: -item[1])[:top]
+    found = [Suggestion(intent, total / len(rankings)) for intent, total in ranked]
+    return [s for s in found if s.likelihood > 0]
 
 
 def group(missed: Sequence[MissedMessage], similarity: float) -> list[InboxGroup]:

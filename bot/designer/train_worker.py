@@ -4,7 +4,8 @@
 model folder. The web server starts it (see `bot.designer.training`) so a training
 run never slows the server's event loop or shares its memory, and a crash in rasa
 ends only this process. Lines for the parent: `PHASE <text>` and, at the end,
-`MODEL <path>`; rasa's own log and progress bars go through as they are.
+`MODEL <path>`; the run's one progress bar (`training X: 40%|...`) and rasa's
+warnings go through as they are.
 """
 
 from __future__ import annotations

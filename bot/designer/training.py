@@ -1,9 +1,9 @@
 """Training from the web page: one run at a time, in a child process, with progress.
 
-The run's output is read as it comes: rasa's "Starting to train component X" lines
-become the phase, its progress bars the percentage, and the last lines are kept for
-the page. When the model is ready, `on_model` (the runtime's hot reload) loads it;
-the run counts as done only once the new model answers.
+The run's output is read as it comes: the run's progress bar ("training X: 40%|")
+gives the phase and the percentage (rasa's own lines and bars do, with `-v`), and
+the last lines are kept for the page. When the model is ready, `on_model` (the
+runtime's hot reload) loads it; the run counts as done only once the new model answers.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ LOG_LINES = 12
 _COMPONENT = re.compile(r"Starting to train component '([^']+)'")
 _DONE = re.compile(r"(Finished training|Restored) component '([^']+)'")
 _PERCENT = re.compile(r"(\d{1,3})%\|")
+_BAR = re.compile(r"^(training [A-Za-z0-9_]+|trained):\s+(\d{1,3})%\|[^|]*\|\s*(\d+)/")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 OnModel = Callable[[Path], Awaitable[None]]
@@ -168,6 +169,10 @@ class TrainingJob:
         status = self.status
         if line.startswith("PHASE "):
             status.phase = line.removeprefix("PHASE ")
+            return
+        if match := _BAR.match(line):  # the run's one bar (bot.engine.logs.training_progress)
+            status.phase, status.percent = match.group(1), min(100, int(match.group(2)))
+            status.components_done = int(match.group(3))
             return
         if match := _COMPONENT.search(line):
             status.phase = f"training {match.group(1)}"

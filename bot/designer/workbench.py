@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.authoring import domain_file, nlu_files, yaml_files
+from bot.authoring import (
+    domain_file,
+    example_fit,
+    intent_answer,
+    nlu_files,
+    template_texts,
+    yaml_files,
+)
 from bot.engine.project import RasaProject
 from bot.errors import BadRequest, Conflict, NotFound
 
@@ -85,6 +92,36 @@ def add_examples(
     return Written(intent, path, added, created=not exists)
 
 
+def misfits(project: RasaProject, intent: str, texts: Sequence[str]) -> list[str]:
+    """Warnings for `texts` that look like another intent's examples than `intent`'s."""
+    blocks = nlu_files.read_intents(training_files(project))
+    examples: dict[str, list[str]] = {}
+    for block in blocks:
+        examples.setdefault(block.intent, []).extend(e.plain for e in block.examples)
+    lines = [nlu_files.example_line(text) for text in texts]
+    return [found.message() for found in example_fit.misfits(lines, intent.strip(), examples)]
+
+
+def check_answer(
+    project: RasaProject, intent: str, answer: Any, languages: Sequence[str]
+) -> dict[str, str]:
+    """A new intent's answer, checked before anything is written (see `intent_answer`)."""
+    intent = nlu_files.check_intent_name(intent)
+    files = training_files(project)
+    return intent_answer.check_answer(answer, intent, project.domain, files, languages)
+
+
+def add_answer(
+    project: RasaProject, intent: str, texts: dict[str, str], languages: Sequence[str]
+) -> tuple[str, Path]:
+    """Write a new intent's template and rule; the template's name and the rules file."""
+    folder = new_intent_folder(project).parent
+    return intent_answer.write_answer(
+        intent.strip(), texts, project.domain, training_files(project), folder / "rules.yml",
+        languages,
+    )  # fmt: skip
+
+
 def new_intent_folder(project: RasaProject) -> Path:
     """Where a new intent's file goes: `nlu/` in the first data folder."""
     for root in project.data:
@@ -114,16 +151,37 @@ def template_summary(project: RasaProject, languages: Sequence[str]) -> list[dic
 
 
 def set_template(
-    project: RasaProject, name: str, language: str, texts: Sequence[str], languages: Sequence[str]
+    project: RasaProject,
+    name: str,
+    language: str,
+    texts: Sequence[str],
+    languages: Sequence[str],
+    *,
+    remove_variants: bool = False,
 ) -> None:
     """Set the texts of template `name` in `language` (one of the brand's).
+
+    Texts are checked first (`bot.authoring.template_texts`): no empty one, no
+    placeholder that is not a slot, no HTML, and no variant removed unless
+    `remove_variants` says so.
 
     Raises:
         BadRequest: Not a template name, not a brand language, or unusable texts.
     """
+    from handoff.default_templates import DEFAULT_TEXTS
+
     if not name.startswith("utter_") or not nlu_files.INTENT_NAME.match(name):
         raise BadRequest("a template's name starts with 'utter_' (letters, digits, '_')")
     if language not in languages:
         brand = ", ".join(languages)
         raise BadRequest(f"{language!r} is not one of the brand's languages ({brand})")
+    domain = yaml_files.load(project.domain)
+    variants = domain_file.responses(domain, languages[0]).get(name, [])
+    allowed = (
+        template_texts.slot_names(domain)
+        | template_texts.placeholders(v.text for v in variants)
+        | template_texts.placeholders([DEFAULT_TEXTS.get(name, "")])
+    )
+    existing = sum(variant.language == language for variant in variants)
+    template_texts.check_texts(texts, allowed, existing, remove_variants)
     domain_file.set_texts(project.domain, name, language, texts, languages[0])

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import ProjectSettings
-from bot.engine.logs import quiet_rasa
+from bot.engine.logs import quiet_rasa, training_progress
 from core.errors import ConfigError, ModelMissing
 
 logger = logging.getLogger(__name__)
@@ -81,8 +82,15 @@ def ensure_model(project: RasaProject, model_dir: Path) -> Path:
     return train(project, model_dir)
 
 
-def train(project: RasaProject, model_dir: Path) -> Path:
-    """Train the project with rasa and return the model's path."""
+def train(project: RasaProject, model_dir: Path, *, progress_bar: bool = True) -> Path:
+    """Train the project with rasa and return the model's path.
+
+    Args:
+        project: The project.
+        model_dir: Where the model goes.
+        progress_bar: One bar for the run instead of rasa's own bars and lines
+            (off for the designer's training worker, whose parent reads rasa's lines).
+    """
     from rasa.api import train as rasa_train
 
     quiet_rasa()
@@ -93,15 +101,31 @@ def train(project: RasaProject, model_dir: Path) -> Path:
         flush=True,
     )
     started = time.perf_counter()
-    result = rasa_train(
-        domain=str(project.domain),
-        config=str(project.config),
-        training_files=[str(p) for p in project.data],
-        output=str(model_dir),
-        fixed_model_name=path.name.removesuffix(".tar.gz"),
-        force_training=True,
-    )
+    progress = training_progress(_components(project.config)) if progress_bar else nullcontext()
+    with progress:
+        result = rasa_train(
+            domain=str(project.domain),
+            config=str(project.config),
+            training_files=[str(p) for p in project.data],
+            output=str(model_dir),
+            fixed_model_name=path.name.removesuffix(".tar.gz"),
+            force_training=True,
+        )
     if result.code != 0 or result.model is None:
         raise ModelMissing(f"training failed (rasa exit code {result.code}); see the log above")
     print(f"Trained {path.name} in {time.perf_counter() - started:.1f} s.", flush=True)
     return Path(result.model)
+
+
+def _components(config: Path) -> int:
+    """How many components the pipeline and the policies list (the progress bar's length)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        data = YAML(typ="safe").load(config.read_text(encoding="utf-8"))
+    except (OSError, YAMLError):
+        return 1
+    if not isinstance(data, dict):
+        return 1
+    return sum(len(data.get(key) or []) for key in ("pipeline", "policies")) or 1

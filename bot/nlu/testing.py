@@ -1,6 +1,7 @@
 """`python -m bot test`: the conversation designers' checks of the trained bot.
 
-1. Intents: the project's model (trained first if the data changed) is asked about
+1. Intents: the project's model (trained into a temporary folder if the data
+   changed, never into `models/`: what is served stays as it is) is asked about
    held-out messages, rasa NLU files under `tests/nlu/` that the model never trained
    on; without them, a fifth of the project's own examples is held out and a
    scratch model is trained on the rest. Per-intent precision and recall, and a
@@ -67,13 +68,43 @@ class TestInputs:
 
 def run_tests(settings: Settings, inputs: TestInputs) -> int:
     """Run the three checks, print their results, write the reports; 1 if a story failed."""
-    from bot.engine import RasaProject, ensure_model
+    from bot.engine import RasaProject
 
     quiet_rasa()
     project = RasaProject.from_settings(settings.project, settings.source)
-    model_path = ensure_model(project, Path(settings.engine.model_dir))
     inputs.output.mkdir(parents=True, exist_ok=True)
-    report = TestReport(model=model_path.name)
+    with tempfile.TemporaryDirectory(prefix="bot-test-model-") as scratch:
+        model_path = model_for_testing(project, Path(settings.engine.model_dir), Path(scratch))
+        report = TestReport(model=model_path.name)
+        return _run_tests(settings, inputs, project, model_path, report)
+
+
+def model_for_testing(project: RasaProject, model_dir: Path, scratch: Path) -> Path:
+    """The served model of the current files if there is one, else one trained in `scratch`.
+
+    Testing never trains into, or replaces anything in, `model_dir`: what the bot
+    serves stays as it is.
+    """
+    from bot.engine import ensure_model
+
+    served = project.model_path(model_dir)
+    if served.is_file():
+        return served
+    print(
+        f"No model in {model_dir} for the files as they are: training one for the tests "
+        f"in a temporary folder ({model_dir} stays as it is).",
+        flush=True,
+    )
+    return ensure_model(project, scratch)
+
+
+def _run_tests(
+    settings: Settings,
+    inputs: TestInputs,
+    project: RasaProject,
+    model_path: Path,
+    report: TestReport,
+) -> int:
     with NluModel.open(model_path) as model:
         nlu_files = _files(inputs.nlu, DEFAULT_NLU, (".yml", ".yaml"))
         if nlu_files:

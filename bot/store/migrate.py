@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -30,7 +31,16 @@ def head_revision() -> str:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Apply every migration up to `revision`; existing data is kept."""
+    """Apply every migration up to `revision`; existing data is kept.
+
+    alembic's "Context impl SQLiteImpl" and "Running upgrade" lines are INFO: shown
+    only when the command line's `-v` put the root logger at DEBUG.
+    """
+    alembic_logger = logging.getLogger("alembic")
+    if alembic_logger.level == logging.NOTSET and not logging.getLogger().isEnabledFor(
+        logging.DEBUG
+    ):
+        alembic_logger.setLevel(logging.WARNING)
     make_sqlite_folder(parse_database_url(url, asynchronous=False))
     command.upgrade(alembic_config(url), revision)
 

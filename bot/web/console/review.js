@@ -30,13 +30,14 @@ const ui = {
   summary: byId("validate-summary"),
   problems: byId("problems"),
 };
-const state = { me: null, intents: [], poll: null };
+const state = { me: null, intents: [], languages: [], poll: null };
 
 // The inbox
 
 async function loadInbox() {
   const [inbox, intents] = await Promise.all([api("GET", "/inbox"), api("GET", "/intents")]);
   state.intents = intents;
+  state.languages = inbox.languages;
   ui.intentOptions.replaceChildren(...intents.map((intent) => {
     const option = element("option");
     option.value = intent.name;
@@ -56,9 +57,7 @@ function groupCard(group) {
   card.dataset.testid = "inbox-group";
   card.dataset.groupId = String(group.id);
   const size = group.messages.length;
-  const head = element("p", "group__head",
-    `${size} message${size === 1 ? "" : "s"}`
-    + (group.suggested_intent ? ` · the bot guessed ${group.suggested_intent}` : ""));
+  const head = element("p", "group__head", `${size} message${size === 1 ? "" : "s"}`);
   const list = element("ul", "group__messages");
   const boxes = group.messages.map((message) => {
     const item = element("li", "group__message");
@@ -67,7 +66,7 @@ function groupCard(group) {
     const label = element("label", "group__label");
     const box = element("input");
     box.type = "checkbox";
-    box.checked = true;
+    box.checked = false; // the designer ticks what belongs together
     box.value = String(message.id);
     box.setAttribute("aria-label", `Include “${message.text}”`);
     const words = element("span", "group__text", message.text);
@@ -94,8 +93,32 @@ function groupCard(group) {
   input.spellcheck = false;
   input.maxLength = 64;
   input.placeholder = "an intent, or a new name";
-  input.value = group.suggested_intent || "";
+  input.value = ""; // no guess prefilled: the model's likeliest intents below, one click each
   field.append(input);
+  const likely = element("span", "group__reasons");
+  likely.dataset.testid = "inbox-suggestions";
+  for (const suggestion of group.suggestions || []) {
+    const chip = element("button", "chip", `${suggestion.intent} ${Math.round(suggestion.likelihood * 100)}%`);
+    chip.type = "button";
+    chip.dataset.testid = "inbox-suggestion";
+    chip.title = "How likely the model finds this intent; click to use it";
+    chip.addEventListener("click", () => { input.value = suggestion.intent; relabel(); });
+    likely.append(chip);
+  }
+  // A new intent's answer, one text per brand language (a rule will send it).
+  const answers = element("div", "group__answers");
+  answers.hidden = true;
+  const answerInputs = (state.languages || ["en"]).map((language) => {
+    const label = element("label", "field");
+    label.append(element("span", "field__label", `Answer (${language}); a rule will send it`));
+    const area = element("textarea", "field__input");
+    area.rows = 2;
+    area.dataset.testid = `new-intent-answer-${language}`;
+    area.dataset.language = language;
+    label.append(area);
+    answers.append(label);
+    return area;
+  });
   const assign = element("button", "button button--primary", "Add as examples");
   assign.type = "submit";
   assign.dataset.testid = "assign-submit";
@@ -108,6 +131,7 @@ function groupCard(group) {
   const isNew = () => !state.intents.some((intent) => intent.name === input.value.trim());
   const relabel = () => {
     assign.textContent = input.value.trim() && isNew() ? "Create intent and add" : "Add as examples";
+    answers.hidden = !(input.value.trim() && isNew());
   };
   input.addEventListener("input", relabel);
   relabel();
@@ -121,7 +145,18 @@ function groupCard(group) {
     act(assign, async () => {
       const ids = chosen();
       if (!ids.length) throw new ApiError("Tick at least one message.", 400);
-      const written = await api("POST", "/inbox/assign", { message_ids: ids, intent, new: isNew() });
+      const body = { message_ids: ids, intent, new: isNew() };
+      const answer = Object.fromEntries(answerInputs.filter((a) => a.value.trim())
+        .map((a) => [a.dataset.language, a.value.trim()]));
+      if (body.new && Object.keys(answer).length) body.answer = answer;
+      let written;
+      try {
+        written = await api("POST", "/inbox/assign", body);
+      } catch (error) { // an example that looks like another intent's: ask before adding
+        if (error.status !== 409 || !error.data || !error.data.warnings) throw error;
+        if (!window.confirm(`${error.data.warnings.join("\n")}\n\nAdd anyway?`)) return;
+        written = await api("POST", "/inbox/assign", { ...body, despite_warnings: true });
+      }
       say(ui.notice, `${written.added ? `Added ${written.added} example${written.added === 1 ? "" : "s"}` : "Already there"}`
         + ` to ${written.intent}${written.new_intent ? " (a new intent)" : ""} in ${written.file}.`
         + " Train to use them.");
@@ -136,7 +171,7 @@ function groupCard(group) {
     await loadInbox();
   }));
 
-  card.append(head, list, form);
+  card.append(head, list, likely, form, answers);
   return card;
 }
 

@@ -116,9 +116,14 @@ ui.add.addEventListener("click", () => {
   field.querySelector("textarea").focus();
 });
 
+// Save sends every variant as written, empty ones too, so the server refuses a cleared
+// text instead of dropping it; fewer variants than the template had means the designer
+// pressed Remove, which confirms the removal.
 ui.save.addEventListener("click", () => act(ui.save, async () => {
+  const written = [...ui.variants.querySelectorAll("textarea")].map((a) => a.value.trim());
+  const before = (current()?.texts[state.language] || []).length;
   const saved = await api("PUT", `/templates/${encodeURIComponent(state.name)}`, {
-    language: state.language, texts: texts(),
+    language: state.language, texts: written, remove_variants: written.length < before,
   });
   state.templates = state.templates.map((t) => (t.name === saved.name ? saved : t));
   say(ui.notice, `Saved ${saved.name} (${state.language}). Train to use the new words.`);
