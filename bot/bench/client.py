@@ -75,7 +75,7 @@ class Chat:
         return answered
 
     async def parse(self, text: str) -> bool:
-        """rasa's `POST /model/parse` (NLU only; needs `--enable-api`)."""
+        """Ask rasa's `POST /model/parse` (NLU only; needs `--enable-api`)."""
         try:
             reply = await self.client.post("/model/parse", json={"text": text})
         except httpx.HTTPError:

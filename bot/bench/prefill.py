@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
 import sqlalchemy as sa
 
 from bot.store.schema import customers, messages, threads
@@ -81,6 +82,7 @@ def prefill_framework_store(
             _message_rows(count, first_thread, start, tick),
         )
         db.execute("COMMIT")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return count
 
 
@@ -115,19 +117,18 @@ def prefill_tracker_store(
             _event_rows(count, start, prefix, tick),
         )
         db.execute("COMMIT")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return count
 
 
-def _event_rows(
-    count: int, start: float, prefix: str, tick: Tick
-) -> Iterator[tuple[object, ...]]:
+def _event_rows(count: int, start: float, prefix: str, tick: Tick) -> Iterator[tuple[object, ...]]:
     for n in range(count):
         at = start + n
         sender = f"{prefix}-{n // PER_THREAD}"
         if n % 2 == 0:
             data = {"event": "user", "timestamp": at, "text": _TEXTS[0]}
             data["parse_data"] = {"intent": {"name": "order_status", "confidence": 0.9}}
-            row = (sender, "user", at, "order_status", None, json.dumps(data))
+            row: tuple[object, ...] = (sender, "user", at, "order_status", None, json.dumps(data))
         else:
             data = {"event": "bot", "timestamp": at, "text": _TEXTS[1]}
             row = (sender, "bot", at, None, None, json.dumps(data))
