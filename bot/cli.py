@@ -149,6 +149,7 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
         rounds=args.rounds,
         target_ms=args.target_ms,
         step_seconds=args.step_seconds,
+        step_messages=args.step_messages,
         drain_seconds=args.drain_seconds,
         search_seconds=args.search_seconds,
         start_rate=args.start_rate,
@@ -278,6 +279,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     command.add_argument("--target-ms", type=float, default=250.0, help="p99 latency target")
     command.add_argument("--step-seconds", type=float, default=10.0, help="each rate's arrivals")
+    command.add_argument(
+        "--step-messages", type=int, default=40, help="each step lasts long enough for these"
+    )
     command.add_argument(
         "--drain-seconds", type=float, default=10.0, help="wait for answers after a step"
     )

@@ -109,8 +109,9 @@ def test_samples_go_to_the_deepest_stage_on_their_stack() -> None:
     }
     assert frames("f (a/b.py:1);g (<frozen x>:2)") == ["a/b.py", "<frozen x>"]
     assert stage_of(["handoff/detection/score.py"]) == "handoff decision"
-    shares = split_cpu(counts, 50.0)
+    shares = split_cpu(counts, 50.0)  # 50 samples: 1 ms per sample
     assert shares["NLU sentence encoder"] == pytest.approx(30.0)
+    assert list(shares)[:2] == ["NLU sentence encoder", "rasa tracker and lock store"]
     assert sum(shares.values()) == pytest.approx(50.0)
     assert split_cpu({}, 10.0) == {}
     table = format_stages({"framework": shares, "rasa": {"custom actions": 4.0}})

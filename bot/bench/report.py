@@ -153,15 +153,14 @@ def draw_capacity(results: Mapping[str, CapacityResult], target_ms: float, path:
             face = "none" if s.stopped_early or s.errors else colour
             axes.scatter([s.rate], [s.latency(99)], facecolors=face, edgecolors=colour, zorder=3)
         if result.capacity:
-            axes.axvline(result.capacity, color=colour, alpha=0.4, linestyle=":")
-            axes.annotate(
-                f"{name}: {result.capacity:.1f} msg/s",
-                (result.capacity, target_ms),
-                textcoords="offset points",
-                xytext=(4, 8),
+            axes.axvline(
+                result.capacity,
                 color=colour,
+                alpha=0.5,
+                linestyle=":",
+                label=f"{name} capacity {result.capacity:.1f} msg/s",
             )
-    axes.axhline(target_ms, color="grey", linewidth=1)
+    axes.axhline(target_ms, color="grey", linewidth=1, label=f"target p99 {target_ms:.0f} ms")
     axes.set(
         yscale="log",
         xlabel="offered rate (messages / s, Poisson arrivals)",

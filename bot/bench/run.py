@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import uuid
+import warnings
 from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
@@ -34,7 +35,7 @@ from bot.bench.figures import SYSTEMS, RoundResult, compare, format_table, summa
 from bot.bench.growth import Growth, format_growth, long_thread, open_conversations, probe
 from bot.bench.open_loop import StepResult, run_step
 from bot.bench.prefill import prefill_framework_store, prefill_tracker_store
-from bot.bench.stages import Sampler, format_stages, split_cpu
+from bot.bench.stages import PIPELINE_HOOKS, Sampler, format_stages, split_cpu
 from bot.bench.systems import SCRIPT, Server, framework, rasa
 from bot.config import Settings
 from bot.engine import RasaProject
@@ -53,6 +54,7 @@ class BenchOptions:
     rounds: int = 2
     target_ms: float = 250.0  # capacity
     step_seconds: float = 10.0
+    step_messages: int = 40  # a step lasts long enough to send at least this many
     drain_seconds: float = 10.0
     search_seconds: float = 180.0
     start_rate: float = 4.0
@@ -100,19 +102,17 @@ def run_bench(settings: Settings, options: BenchOptions) -> int:
                 "framework": stack.enter_context(framework(workdir, settings)),
                 "rasa": stack.enter_context(rasa(workdir, model, enable_api=options.profile)),
             }
-            failed = asyncio.run(_parts(servers, options, document, charts, workdir))
+            failed = asyncio.run(_parts(servers, options, document, charts))
     finally:
         signal.signal(signal.SIGTERM, previous)
     stem = options.output / f"bench-{datetime.now():%Y%m%d-%H%M%S}"
     paths = [report.save_json(stem.with_suffix(".json"), document)]
-    for part, data in charts.items():
-        path = (
-            stem.with_suffix(".png")
-            if part == "closed"
-            else stem.with_name(f"{stem.name}-{part}.png")
-        )
-        _CHARTS[part](data, options, path)
-        paths.append(path)
+    with warnings.catch_warnings():  # matplotlib's pyparsing deprecation notices
+        warnings.simplefilter("ignore", DeprecationWarning)
+        for part, data in charts.items():
+            name = f"{stem.name}.png" if part == "closed" else f"{stem.name}-{part}.png"
+            _CHARTS[part](data, options, stem.with_name(name))
+            paths.append(stem.with_name(name))
     print("Results: " + ", ".join(str(p) for p in paths))
     return 1 if failed else 0
 
@@ -122,7 +122,6 @@ async def _parts(
     options: BenchOptions,
     document: dict[str, Any],
     charts: dict[str, Any],
-    workdir: Path,
 ) -> bool:
     """Run the chosen parts; fill `document` (the JSON) and `charts`; True if any failed."""
     await warm_up(servers)
@@ -149,7 +148,7 @@ async def _parts(
         }
         charts["capacity"] = results
     if options.profile:
-        document["profile"] = await _profile(servers, workdir)
+        document["profile"] = await _profile(servers, options.output / "profiles")
     if "growth" in options.parts:
         growths = [await _growth(name, server, options) for name, server in servers.items()]
         print("\nHow a message's cost grows (one message at a time, idle server):")
@@ -201,7 +200,7 @@ async def _capacity(
         step = await run_step(
             chats[name].send,
             rate,
-            options.step_seconds,
+            max(options.step_seconds, options.step_messages / rate),
             script=SCRIPT,
             prefix=f"open-{name}-{number}-{run_id}",
             target_ms=options.target_ms,
@@ -235,22 +234,35 @@ async def _capacity(
             await chat.__aexit__(None, None, None)
 
 
-async def _profile(servers: Mapping[str, Server], workdir: Path) -> dict[str, Any]:
+async def _profile(servers: Mapping[str, Server], folder: Path) -> dict[str, Any]:
+    folder.mkdir(parents=True, exist_ok=True)
     by_system: dict[str, dict[str, float]] = {}
     notes: dict[str, str] = {}
     timed: dict[str, dict[str, float]] = {}
     for name, server in servers.items():
-        sampler = Sampler(server.pids, workdir, f"spy-{name}")
+        sampler = Sampler(server.pids, folder, name)
         await asyncio.sleep(1.0)  # py-spy attaches
         before = server.cpu_seconds()
         result = await drive(server.url, f"profile-{name}", 0, 10, lambda: None)
-        cpu_ms = (server.cpu_seconds() - before) * 1000 / max(len(result.latencies_ms), 1)
+        sent = len(result.latencies_ms) + result.errors
+        cpu_ms = (server.cpu_seconds() - before) * 1000 / max(sent, 1)
+        await asyncio.sleep(0.5)
         by_system[name] = split_cpu(sampler.stop(), cpu_ms)
+        async with Chat(server.url) as chat:
+            await probe(chat, server, f"timing-{name}-{uuid.uuid4().hex[:6]}")
+            if chat.timed_messages:
+                timed[name] = {k: v / chat.timed_messages for k, v in chat.stage_ms.items()}
     rasa_server = servers.get("rasa")
     if rasa_server is not None:
         notes["rasa NLU alone (/model/parse) vs a full turn"] = await _parse_vs_turn(rasa_server)
-    print("\nWhere the CPU goes, per message (py-spy samples x /proc CPU; 10 conversations):")
+    print("\nWhere the CPU goes per message: /proc CPU split by py-spy --gil samples")
     print(format_stages(by_system, notes))
+    if timed:
+        print("Server-Timing, wall ms per message, one message at a time:")
+        print(format_stages(timed).replace("CPU ms/msg", "wall ms/msg"))
+    else:
+        print("No Server-Timing headers yet; the pipeline should report these stages:")
+        print("\n".join(f"  {name:<22} {what}" for name, what in PIPELINE_HOOKS))
     return {"cpu_ms_by_stage": by_system, "notes": notes, "server_timing_ms": timed}
 
 

@@ -1,9 +1,14 @@
 """Where the time goes: CPU per message by stage, from samples of the servers' stacks.
 
-`py-spy record` samples every Python thread of a server while it is loaded (idle
-threads are not counted, so samples follow CPU time); each sample goes to the
-stage of the deepest frame on its stack that belongs to one, and the stages'
-shares of the samples split the CPU time per message measured from /proc.
+`py-spy record --gil` samples, 100 times a second, the stack of the thread that
+holds the GIL, which is the Python code running then (py-spy's own idle detection
+counts waiting threads as busy in these servers, so all-threads samples follow
+wall time, not CPU). Each sample goes to the stage of the deepest frame on its
+stack that belongs to one, and the stages' shares of the samples split the CPU
+time per message measured from /proc. Two approximations: native code that
+releases the GIL (NumPy, TensorFlow, SQLite) is not sampled, so its CPU is spread
+over the stages in proportion; and on a busy machine a GIL holder waiting for a
+core is sampled too, so shares follow GIL-held wall time.
 
 From outside, stages are told apart by source file. The pipeline knows better:
 `PIPELINE_HOOKS` names the timings it should report, as a W3C `Server-Timing`
@@ -40,7 +45,8 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
 # Only when no frame of the stack belongs to a stage above (rasa calls its action
 # server through aiohttp, for one).
 HTTP = ("HTTP server (sanic, aiohttp)", ("sanic/", "sanic_routing/", "aiohttp/", "httptools"))
-OTHER = "other (event loop, libraries)"
+OTHER = "other Python (event loop, libraries)"
+SAMPLE_RATE = 100  # samples per second
 
 # The timings the message pipeline should report, in the order a message meets them.
 PIPELINE_HOOKS: tuple[tuple[str, str], ...] = (
@@ -93,7 +99,7 @@ def parse_raw(text: str) -> Counter[str]:
 
 
 def split_cpu(samples: Mapping[str, int], cpu_ms_per_message: float) -> dict[str, float]:
-    """CPU ms per message for each stage, in proportion to its samples."""
+    """CPU ms per message for each stage, in proportion to its samples, largest first."""
     total = sum(samples.values())
     if not total:
         return {}
@@ -114,7 +120,7 @@ class Sampler:
             output = folder / f"{name}-{n}.raw"
             self.outputs.append(output)
             command = [str(spy), "record", "--pid", str(pid), "--format", "raw"]
-            command += ["--rate", "200", "--nonblocking", "--output", str(output)]
+            command += ["--rate", str(SAMPLE_RATE), "--gil", "--output", str(output)]
             self.processes.append(
                 subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             )
