@@ -117,3 +117,18 @@ def test_a_process_tree_holds_children_and_grandchildren_only() -> None:
     parents = {1: 0, 10: 1, 11: 10, 12: 10, 13: 11, 20: 1, 21: 20}
     assert descendants(10, parents) == {10, 11, 12, 13}
     assert descendants(21, parents) == {21}
+
+
+def test_bench_options_refuse_what_cannot_run() -> None:
+    from bot.bench.run import BenchOptions
+    from bot.errors import BotError
+
+    BenchOptions().check()
+    with pytest.raises(BotError, match="unknown bench part"):
+        BenchOptions(parts=("closed", "fast")).check()
+    with pytest.raises(BotError, match="--step-seconds"):
+        BenchOptions(step_seconds=0).check()
+    with pytest.raises(BotError, match="--thread-length"):
+        BenchOptions(thread_length=1).check()
+    with pytest.raises(BotError, match="--conversations"):
+        BenchOptions(rounds=0).check()

@@ -122,17 +122,18 @@ def prefill_tracker_store(
 
 
 def _event_rows(count: int, start: float, prefix: str, tick: Tick) -> Iterator[tuple[object, ...]]:
+    # The JSON is built by formatting, not json.dumps: a third of the time for a million.
+    parse_data = json.dumps({"intent": {"name": "order_status", "confidence": 0.9}})
+    user = '{"event": "user", "timestamp": %r, "text": %s, "parse_data": %s}'
+    bot = '{"event": "bot", "timestamp": %r, "text": %s}'
+    texts = [json.dumps(text) for text in _TEXTS]
     for n in range(count):
         at = start + n
         sender = f"{prefix}-{n // PER_THREAD}"
         if n % 2 == 0:
-            data = {"event": "user", "timestamp": at, "text": _TEXTS[0]}
-            data["parse_data"] = {"intent": {"name": "order_status", "confidence": 0.9}}
-            row: tuple[object, ...] = (sender, "user", at, "order_status", None, json.dumps(data))
+            yield sender, "user", at, "order_status", None, user % (at, texts[0], parse_data)
         else:
-            data = {"event": "bot", "timestamp": at, "text": _TEXTS[1]}
-            row = (sender, "bot", at, None, None, json.dumps(data))
-        yield row
+            yield sender, "bot", at, None, None, bot % (at, texts[1])
         if n % 10_000 == 9_999:
             tick(10_000)
     tick(count % 10_000)
