@@ -117,12 +117,13 @@ class Growth:
 
     def ratios(self) -> dict[str, tuple[float, float]]:
         """(latency, CPU) ratios: later message / first, crowded / base, full / crowded."""
+        t = self.thread
         pairs = {
-            f"message {self.thread.length} / 1": (self.thread.last, self.thread.first),
-            f"{self.open_conversations} open conversations / few": (self.crowded, self.base),
+            f"messages {t.length - t.window + 1}-{t.length} / 1-{t.window}": (t.last, t.first),
+            f"+{self.open_conversations} open conversations": (self.crowded, self.base),
         }
         if self.full is not None:
-            pairs[f"{self.stored:,} stored messages / few"] = (self.full, self.crowded)
+            pairs[f"+{self.stored:,} stored messages"] = (self.full, self.crowded)
         return {
             name: (ratio(a.latency_ms, b.latency_ms), ratio(a.cpu_ms, b.cpu_ms))
             for name, (a, b) in pairs.items()
