@@ -64,17 +64,28 @@ class ThreadGrowth:
     latencies_ms: list[float] = field(default_factory=list)
 
 
+def whole_windows(length: int) -> int:
+    """`length` rounded up to whole windows of two scripts (at least two windows)."""
+    window = 2 * len(SCRIPT)
+    return max(2, math.ceil(length / window)) * window
+
+
 async def long_thread(
     chat: Chat,
     server: Server,
     sender: str,
     length: int = 200,
-    window: int = 10,
     tick: Callable[[int], object] = lambda n: None,
 ) -> ThreadGrowth:
-    """One conversation of `length` messages (the script, over and over)."""
+    """One conversation of the script over and over, at least `length` messages long.
+
+    It is measured in windows of two scripts' worth of messages, so that the first
+    and the last window hold the same messages; the length is rounded up to whole
+    windows (200 becomes 204).
+    """
+    window = 2 * len(SCRIPT)
+    length = whole_windows(length)
     texts = [SCRIPT[i % len(SCRIPT)] for i in range(length)]
-    window = max(1, min(window, length // 2))
     costs, latencies = [], []
     for begin in range(0, length, window):
         chunk = [(sender, text) for text in texts[begin : begin + window]]

@@ -32,7 +32,14 @@ from bot.bench.capacity import CapacityResult, CapacitySearch, find_capacities
 from bot.bench.client import Chat
 from bot.bench.closed_loop import drive, load_all, warm_up
 from bot.bench.figures import SYSTEMS, RoundResult, compare, format_table, summarise
-from bot.bench.growth import Growth, format_growth, long_thread, open_conversations, probe
+from bot.bench.growth import (
+    Growth,
+    format_growth,
+    long_thread,
+    open_conversations,
+    probe,
+    whole_windows,
+)
 from bot.bench.open_loop import StepResult, run_step
 from bot.bench.prefill import prefill_framework_store, prefill_tracker_store
 from bot.bench.stages import PIPELINE_HOOKS, Sampler, format_stages, split_cpu
@@ -293,7 +300,10 @@ async def _growth(name: str, server: Server, options: BenchOptions) -> Growth:
     run_id = uuid.uuid4().hex[:6]
     async with Chat(server.url, connections=16) as chat:
         with tqdm(
-            total=options.thread_length, desc=f"{name:<9} long thread", unit="msg", file=sys.stderr
+            total=whole_windows(options.thread_length),
+            desc=f"{name:<9} long thread",
+            unit="msg",
+            file=sys.stderr,
         ) as bar:
             thread = await long_thread(
                 chat, server, f"thread-{name}-{run_id}", options.thread_length, tick=bar.update
