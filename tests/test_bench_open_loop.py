@@ -21,7 +21,8 @@ from bot.bench.client import Chat, parse_server_timing
 from bot.bench.open_loop import Conversations, StepResult, poisson_arrivals, run_step
 from bot.bench.systems import SCRIPT, free_port
 
-TARGET_MS = 250.0
+# Generous beside the service times, so that a busy machine's hiccups do not decide.
+TARGET_MS = 1000.0
 
 
 @dataclass
@@ -131,7 +132,8 @@ async def test_queueing_past_capacity_is_charged_from_the_scheduled_time(
     slow_server: SlowServer,
 ) -> None:
     # 40 msg/s offered to a server that does 20: every message is served in 50 ms, but
-    # the queue grows, and latency from the schedule shows it; the step stops early.
+    # the queue grows by 20 a second, and latency from the schedule shows it (a closed
+    # loop would see 50 ms); the step stops early.
     async with Chat(slow_server.url) as chat:
         step = await run_step(
             chat.send, 40.0, 4.0, script=SCRIPT, prefix="t", target_ms=TARGET_MS, drain_seconds=5
@@ -152,11 +154,11 @@ async def test_messages_unanswered_after_the_drain_are_errors(slow_server: SlowS
     assert step.wall_seconds < 2.0
 
 
-@pytest.mark.parametrize("slow_server", [20.0], indirect=True)
+@pytest.mark.parametrize("slow_server", [50.0], indirect=True)
 async def test_the_capacity_search_finds_the_servers_known_capacity(
     slow_server: SlowServer,
 ) -> None:
-    known = 1000 / slow_server.service_ms  # 50 msg/s, one at a time
+    known = 1000 / slow_server.service_ms  # 20 msg/s, one at a time
 
     async with Chat(slow_server.url) as chat:
 
@@ -176,12 +178,12 @@ async def test_the_capacity_search_finds_the_servers_known_capacity(
             ["slow"],
             measure,
             target_ms=TARGET_MS,
-            budget_seconds=40,
-            searches={"slow": CapacitySearch(start_rate=10, precision=0.15)},
+            budget_seconds=60,
+            searches={"slow": CapacitySearch(start_rate=5, precision=0.15)},
         )
     found = results["slow"]
-    # An M/D/1 queue keeps p99 under 250 ms up to about 90% of its capacity.
-    assert 0.6 * known <= found.capacity <= 1.05 * known, [
+    # An M/D/1 queue of 50 ms keeps p99 under 1 s up to about 90% of its capacity.
+    assert 0.5 * known <= found.capacity <= 1.05 * known, [
         (round(s.rate, 1), s.passed(TARGET_MS)) for s in found.steps
     ]
     assert found.reason == "converged"
