@@ -218,7 +218,7 @@ async def test_searches_alternate_and_stop_at_their_budget() -> None:
         order.append(system)
         limit = {"fast": 100.0, "slow": 10.0}[system]
         await asyncio.sleep(0.05 if system == "fast" else 0.2)
-        step = StepResult(rate=rate, seconds=1, planned=10, latencies_ms=[1.0] * 10)
+        step = StepResult(rate=rate, seconds=0.04, planned=10, latencies_ms=[1.0] * 10)
         step.wall_seconds = 0.05 if system == "fast" else 0.2
         if rate > limit:
             step.latencies_ms = [1000.0] * 10
@@ -228,6 +228,12 @@ async def test_searches_alternate_and_stop_at_their_budget() -> None:
     assert order[:4] == ["fast", "slow", "fast", "slow"]
     assert results["slow"].reason == "budget" and len(results["slow"].steps) <= 4
     assert results["fast"].capacity > results["slow"].capacity > 0
+    # A step that would overrun the budget is not started.
+    order.clear()
+    results = await find_capacities(
+        ["slow"], measure, target_ms=250, budget_seconds=0.7, step_seconds=lambda rate: 1.0
+    )
+    assert order == [] and results["slow"].reason == "budget"
 
 
 def test_server_timing_headers_are_read_per_stage() -> None:

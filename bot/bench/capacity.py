@@ -86,6 +86,7 @@ async def find_capacities(
     budget_seconds: float,
     searches: Mapping[str, CapacitySearch] | None = None,
     on_step: Progress = lambda system, step: None,
+    step_seconds: Callable[[float], float] = lambda rate: 0.0,
 ) -> dict[str, CapacityResult]:
     """Search every system's capacity, alternating their steps.
 
@@ -96,6 +97,8 @@ async def find_capacities(
         budget_seconds: Each system's search stops once it has used this much time.
         searches: Each system's search settings (the defaults otherwise).
         on_step: Called after every step.
+        step_seconds: How long a step at a rate will schedule arrivals for: a search
+            stops rather than start a step that would overrun its budget.
     """
     state = {name: (searches or {}).get(name) or CapacitySearch() for name in systems}
     used = dict.fromkeys(systems, 0.0)
@@ -106,8 +109,9 @@ async def find_capacities(
         for name in list(active):
             search, result = state[name], results[name]
             rate = search.next_rate()
-            longest = max((s.wall_seconds for s in result.steps), default=0.0)
-            if rate is None or used[name] + longest > budget_seconds:
+            overrun = max((s.wall_seconds - s.seconds for s in result.steps), default=0.0)
+            expected = step_seconds(rate) + overrun if rate is not None else 0.0
+            if rate is None or used[name] + expected > budget_seconds:
                 result.reason = "budget" if rate is not None else _why_over(search)
                 active.remove(name)
                 continue

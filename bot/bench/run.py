@@ -202,12 +202,15 @@ async def _capacity(
     chats = {name: Chat(server.url, connections=500) for name, server in servers.items()}
     bar = tqdm(desc="capacity search", unit="step", file=sys.stderr)
 
+    def step_seconds(rate: float) -> float:
+        return max(options.step_seconds, options.step_messages / rate)
+
     async def measure(name: str, rate: float, number: int) -> StepResult:
         before = servers[name].cpu_seconds()
         step = await run_step(
             chats[name].send,
             rate,
-            max(options.step_seconds, options.step_messages / rate),
+            step_seconds(rate),
             script=SCRIPT,
             prefix=f"open-{name}-{number}-{run_id}",
             target_ms=options.target_ms,
@@ -234,6 +237,7 @@ async def _capacity(
             budget_seconds=options.search_seconds,
             searches={name: replace(search) for name in servers},
             on_step=on_step,
+            step_seconds=step_seconds,
         )
     finally:
         bar.close()
