@@ -244,3 +244,20 @@ def test_server_timing_headers_are_read_per_stage() -> None:
     }
     assert parse_server_timing("") == {}
     assert parse_server_timing("a;dur=x") == {"a": 0.0}
+
+
+def test_the_capacity_table_gives_the_ratio_or_a_bound() -> None:
+    from bot.bench.capacity import CapacityResult
+    from bot.bench.report import capacity_ratio, format_capacity
+
+    passed = StepResult(rate=4.0, seconds=10, planned=3, latencies_ms=[100.0, 120.0, 140.0])
+    passed.cpu_seconds = 0.09
+    framework = CapacityResult("framework", 4.0, (4.0, 4.4), [passed], "converged")
+    rasa = CapacityResult("rasa", 2.0, (2.0, 2.2), [], "converged")
+    table = format_capacity({"framework": framework, "rasa": rasa}, 250.0).splitlines()
+    assert table[1].split()[:6] == ["framework", "4.0", "120.0", "139.6", "30.0", "1"]
+    assert table[-1] == "framework/rasa: capacity 2.00x"
+    rasa = CapacityResult("rasa", 0.0, (0.0, 0.5), [], "failed down to 0.5 msg/s")
+    assert capacity_ratio({"framework": framework, "rasa": rasa}).startswith("> 8.00x")
+    framework = CapacityResult("framework", 0.0, (0.0, 0.5), [], "")
+    assert capacity_ratio({"framework": framework, "rasa": rasa}) == "unknown (no step passed)"

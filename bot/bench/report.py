@@ -35,9 +35,19 @@ def format_capacity(results: Mapping[str, CapacityResult], target_ms: float) -> 
             f"{len(result.steps):>5}  [{low:.1f}, {high:.1f}), {result.reason}"
         )
     if {"framework", "rasa"} <= results.keys():
-        value = ratio(results["framework"].capacity, results["rasa"].capacity)
-        lines.append(f"framework/rasa: capacity {value:.2f}x")
+        lines.append(f"framework/rasa: capacity {capacity_ratio(results)}")
     return "\n".join(lines)
+
+
+def capacity_ratio(results: Mapping[str, CapacityResult]) -> str:
+    """`1.50x`, or a bound when a system passed no step (its capacity is under a rate)."""
+    framework, rasa = results["framework"], results["rasa"]
+    if rasa.capacity > 0:
+        return f"{ratio(framework.capacity, rasa.capacity):.2f}x"
+    if framework.capacity > 0 and math.isfinite(rasa.bracket[1]):
+        bound = framework.capacity / rasa.bracket[1]
+        return f"> {bound:.2f}x (rasa passed no step, down to {rasa.bracket[1]:g} msg/s)"
+    return "unknown (no step passed)"
 
 
 def step_document(step: StepResult, target_ms: float) -> dict[str, Any]:
