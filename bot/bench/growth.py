@@ -97,7 +97,11 @@ async def long_thread(
 
 
 async def open_conversations(
-    chat: Chat, prefix: str, count: int, concurrency: int = 8, tick: Callable[[int], object] = print
+    chat: Chat,
+    prefix: str,
+    count: int,
+    concurrency: int = 8,
+    tick: Callable[[int], object] = lambda n: None,
 ) -> int:
     """Start `count` conversations (one greeting each), `concurrency` at a time; errors."""
     queue = iter(range(count))
