@@ -42,7 +42,7 @@ from bot.bench.growth import (
 )
 from bot.bench.open_loop import StepResult, run_step
 from bot.bench.prefill import prefill_framework_store, prefill_tracker_store
-from bot.bench.stages import PIPELINE_HOOKS, Sampler, format_stages, split_cpu
+from bot.bench.stages import PIPELINE_HOOKS, Sampler, format_stages, py_spy, split_cpu
 from bot.bench.systems import SCRIPT, Server, framework, rasa
 from bot.config import Settings
 from bot.engine import RasaProject
@@ -90,6 +90,8 @@ class BenchOptions:
 def run_bench(settings: Settings, options: BenchOptions) -> int:
     """Start both systems, run the parts, print and save the figures; 1 if any failed."""
     options.check()
+    if options.profile:
+        py_spy()  # fail before the servers start
     project = RasaProject.from_settings(settings.project, settings.source)
     model = project.model_path(Path(settings.engine.model_dir)).resolve()
     if not model.is_file():

@@ -26,6 +26,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from bot.errors import BotError
+
 # (stage, source paths that belong to it); the deepest matching frame wins.
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("channel and validation", ("bot/channels/", "bot/pipeline.py", "bot/app.py", "bot/web/")),
@@ -107,15 +109,21 @@ def split_cpu(samples: Mapping[str, int], cpu_ms_per_message: float) -> dict[str
     return dict(sorted(shares.items(), key=lambda item: -item[1]))
 
 
+def py_spy() -> Path:
+    """The py-spy beside this Python, or a clear error when it is not installed."""
+    spy = Path(sys.executable).with_name("py-spy")
+    if not spy.exists():
+        raise BotError("--profile needs py-spy: `pip install py-spy` (in the dev extras)")
+    return spy
+
+
 class Sampler:
     """`py-spy record` on some processes, from `start` until `stop`."""
 
     def __init__(self, pids: Iterable[int], folder: Path, name: str) -> None:
         self.outputs: list[Path] = []
         self.processes: list[subprocess.Popen[bytes]] = []
-        spy = Path(sys.executable).with_name("py-spy")
-        if not spy.exists():
-            raise FileNotFoundError("py-spy is not installed: pip install py-spy")
+        spy = py_spy()
         for n, pid in enumerate(pids):
             output = folder / f"{name}-{n}.raw"
             self.outputs.append(output)
