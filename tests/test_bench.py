@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from bot.bench_figures import (
+from bot.bench import (
     RoundResult,
     Summary,
     compare,
@@ -117,3 +117,48 @@ def test_a_process_tree_holds_children_and_grandchildren_only() -> None:
     parents = {1: 0, 10: 1, 11: 10, 12: 10, 13: 11, 20: 1, 21: 20}
     assert descendants(10, parents) == {10, 11, 12, 13}
     assert descendants(21, parents) == {21}
+
+
+def test_bench_options_refuse_what_cannot_run() -> None:
+    from bot.bench.run import BenchOptions
+    from bot.errors import BotError
+
+    BenchOptions().check()
+    with pytest.raises(BotError, match="unknown bench part"):
+        BenchOptions(parts=("closed", "fast")).check()
+    with pytest.raises(BotError, match="--step-seconds"):
+        BenchOptions(step_seconds=0).check()
+    with pytest.raises(BotError, match="--thread-length"):
+        BenchOptions(thread_length=1).check()
+    with pytest.raises(BotError, match="--conversations"):
+        BenchOptions(rounds=0).check()
+
+
+def test_growth_ratios_compare_the_last_window_and_the_fuller_stores() -> None:
+    from bot.bench.growth import Cost, Growth, ThreadGrowth, format_growth, whole_windows
+
+    assert whole_windows(200) == 204  # windows of two six-message scripts
+    assert whole_windows(1) == 24
+    thread = ThreadGrowth(Cost(100.0, 30.0, 12), Cost(250.0, 60.0, 12), 204, 12)
+    growth = Growth(
+        "rasa",
+        thread,
+        base=Cost(100.0, 30.0, 30),
+        crowded=Cost(110.0, 33.0, 30),
+        full=Cost(121.0, 33.0, 30),
+        open_conversations=500,
+        stored=1_000_000,
+    )
+    assert growth.ratios() == pytest.approx(
+        {
+            "messages 193-204 / 1-12": (2.5, 2.0),
+            "+500 open conversations": (1.1, 1.1),
+            "+1,000,000 stored messages": (1.1, 1.0),
+        }
+    )
+    table = format_growth([growth]).splitlines()
+    assert table[2].split()[-3:] == ["250.0", "60.0", "0"]
+    assert table[-1] == (
+        "  rasa: messages 193-204 / 1-12 2.50x, 2.00x; +500 open conversations 1.10x, 1.10x;"
+        " +1,000,000 stored messages 1.10x, 1.00x"
+    )

@@ -1,4 +1,4 @@
-"""The bench's figures: rounds, summaries, ratios and the table, as pure functions."""
+"""The closed loop's figures: percentiles, the median over rounds, ratios, the table."""
 
 from __future__ import annotations
 
@@ -116,34 +116,10 @@ def format_table(summaries: Sequence[Summary], ratios: Mapping[str, float]) -> s
             f"{s.system:<10} {s.p50_ms:>8.1f} {s.p90_ms:>8.1f} {s.p99_ms:>8.1f} "
             f"{s.throughput:>8.1f} {s.errors:>7d} {s.cpu_ms:>10.1f} {rss:>7}"
         )
-    shown = ", ".join(f"{name} {value:.2f}x" for name, value in ratios.items())
-    lines.append(f"framework/rasa: {shown}")
+    lines.append(f"framework/rasa: {format_ratios(ratios)}")
     return "\n".join(lines)
 
 
-def cpu_seconds(stat: str, ticks_per_second: int) -> float:
-    """User plus system CPU time from the text of `/proc/<pid>/stat`."""
-    fields = stat.rsplit(")", 1)[1].split()  # the name, in parentheses, may hold spaces
-    return (int(fields[11]) + int(fields[12])) / ticks_per_second
-
-
-def vmrss_kb(status: str) -> int:
-    """The resident set size in kB from the text of `/proc/<pid>/status` (0 if absent)."""
-    for line in status.splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-def descendants(root: int, parents: Mapping[int, int]) -> set[int]:
-    """`root` and every process below it, given each process's parent."""
-    children: dict[int, list[int]] = {}
-    for pid, parent in parents.items():
-        children.setdefault(parent, []).append(pid)
-    found, todo = set(), [root]
-    while todo:
-        pid = todo.pop()
-        if pid not in found:
-            found.add(pid)
-            todo.extend(children.get(pid, []))
-    return found
+def format_ratios(ratios: Mapping[str, float]) -> str:
+    """`name 1.10x, other 0.90x`."""
+    return ", ".join(f"{name} {value:.2f}x" for name, value in ratios.items())
