@@ -13,6 +13,7 @@ from sanic.response import HTTPResponse
 from bot.config import Settings
 from bot.designer.api import DesignerApi
 from bot.errors import BotError, NotFound
+from bot.reports.api import ReportsApi
 from bot.runtime import Runtime, build_channels
 from handoff.console_api import ConsoleApi
 
@@ -40,6 +41,7 @@ def create_app(settings: Settings, model_path: Path, *, name: str = "fernhill_ca
     for blueprint in ConsoleApi(runtime.agents_api).blueprints():
         app.blueprint(blueprint)
     app.blueprint(DesignerApi(runtime, runtime.agents_api).blueprint())
+    app.blueprint(ReportsApi(runtime.agents_api).blueprint())
     enabled = sorted(adapter.name for adapter in runtime.channels)
 
     async def health(request: Request) -> HTTPResponse:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.config import Settings, load_settings
 from bot.errors import BotError
+from bot.reports.cli import add_commands as add_report_commands
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -295,6 +296,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     command.add_argument("--output", default="reports", help="folder for the reports")
     command.set_defaults(command=test)
+    add_report_commands(commands)
     return parser
 
 

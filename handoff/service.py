@@ -51,10 +51,11 @@ class Actor:
     supervisor: bool
     teams: frozenset[str]
     designer: bool = False  # reviews what the bot missed; never sees customers' threads
+    manager: bool = False  # reads the care reports; never sees customers' messages
 
     def may_act_on(self, thread: Thread) -> bool:
         """Supervisors act on every thread; agents on their own and their teams' threads."""
-        if self.designer:
+        if self.designer or self.manager:
             return False
         if self.supervisor or thread.agent_id == self.id:
             return True
@@ -62,13 +63,15 @@ class Actor:
 
     def may_claim_from(self, thread: Thread) -> bool:
         """Whether the thread is in one of this agent's teams' queues."""
-        if self.designer:
+        if self.designer or self.manager:
             return False
         return self.supervisor or thread.team is None or thread.team in self.teams
 
     @property
     def role(self) -> str:
-        """`agent`, `supervisor` or `designer`."""
+        """`agent`, `supervisor`, `designer` or `manager`."""
+        if self.manager:
+            return "manager"
         return "designer" if self.designer else "supervisor" if self.supervisor else "agent"
 
 
@@ -549,7 +552,7 @@ class HandoffService:
                 last_assigned_at=rows[agent.login].last_assigned_at,
             )
             for agent in self.settings.agents
-            if agent.login in rows and agent.role != "designer"  # designers take no threads
+            if agent.login in rows and agent.role not in ("designer", "manager")  # they take no threads
         ]
 
     def _request(self, thread: Thread, exclude: set[int] | None = None) -> RoutingRequest:
@@ -574,6 +577,7 @@ class HandoffService:
             supervisor=agent.role == "supervisor",
             teams=frozenset(agent.teams),
             designer=agent.role == "designer",
+            manager=agent.role == "manager",
         )
 
 
