@@ -205,6 +205,7 @@ function threadBrowser(filters) {
       if (more) more.addEventListener("click", () => search(page.next_before));
       list.replaceChildren(table(["#", "Started", "Channel", "Customer", "Agent", "State", "To human", "Rating"], []), more);
       list.querySelector("tbody").append(...rows);
+      list.dataset.search = params.toString();
     } catch (error) {
       list.replaceChildren(el("p", { class: "error", role: "alert" }, error.message));
     }
