@@ -99,10 +99,14 @@ async def fill(engine: AsyncEngine) -> dict[str, int]:
             await conn.execute(table.insert(), rows[table.name])
         await conn.execute(
             thread_events.insert().values(
-                thread_id=4, event="resolve", from_state="with_agent", to_state="resolved",
-                actor="system", reason="continued privately in thread 9",
+                thread_id=4,
+                event="resolve",
+                from_state="with_agent",
+                to_state="resolved",
+                actor="system",
+                reason="continued privately in thread 9",
                 created_at=at(13, 20, 1),
-            )  # fmt: skip
+            )
         )
         if engine.dialect.name == "postgresql":
             for table in ("customers", "threads", "messages"):

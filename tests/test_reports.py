@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
 from bot.errors import BadRequest, NotFound
 from bot.reports import figures
-from bot.reports.filters import report_filter
+from bot.reports.filters import ReportFilter, report_filter
 from bot.reports.report import ReportSettings, build_report, build_section
 from bot.reports.sql import from_histogram
 from bot.reports.threads import ThreadSearch, search_threads, transcript
@@ -19,7 +20,7 @@ from tests.report_rows import fill
 DAY = "2026-11-02"
 
 
-def one_day(**narrow: str) -> object:
+def one_day(**narrow: Any) -> ReportFilter:
     return report_filter(DAY, DAY, **narrow)
 
 
@@ -173,7 +174,9 @@ def test_topics_group_messages_by_what_they_are_about() -> None:
         "I want my refund", "refund still not paid", "the refund for my return is missing",
         "no refund after the return", "when will the refund come", "refund promised, not paid",
     ]  # fmt: skip
-    sampled = [Sampled(text, "2026-11-0" + str(1 + i % 2)) for i, text in enumerate(delivery + refund)]
+    sampled = [
+        Sampled(text, "2026-11-0" + str(1 + i % 2)) for i, text in enumerate(delivery + refund)
+    ]
     topics = group_topics(sampled, step=1)
     assert len(topics) == 2
     names = sorted(topic["name"] for topic in topics)

@@ -19,7 +19,7 @@ from tests.servers import LiveServer, handoff_config, live_server
 
 MANAGER = "  - {login: mona, display_name: Mona, role: manager}\n"
 TODAY = datetime.now(timezone.utc).date()
-RANGE = {"from": (TODAY - timedelta(days=9)).isoformat(), "to": TODAY.isoformat()}
+RANGE: dict[str, Any] = {"from": (TODAY - timedelta(days=9)).isoformat(), "to": TODAY.isoformat()}
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     config.write_text(text)
     url = f"sqlite:///{workdir / 'bot.db'}"
     with live_server(workdir, url, handoff=config) as running:
-        seed_store(url, SeedPlan(threads=400, end=utc_today_end(), days=10, agent_logins=["ana", "ben"]))
+        seed_store(
+            url, SeedPlan(threads=400, end=utc_today_end(), days=10, agent_logins=["ana", "ben"])
+        )
         yield running
 
 
@@ -113,9 +115,10 @@ def test_who_may_not_and_what_is_refused(server: LiveServer) -> None:
     get(server, "ana", "", 403)
     get(server, "dana", "", 403)
     assert "from must be a date" in get(server, "sam", "", 400, **{"from": "monday"})["error"]
-    assert "after" in get(server, "sam", "", 400, **{"from": "2026-02-01", "to": "2026-01-01"})[
-        "error"
-    ]
+    assert (
+        "after"
+        in get(server, "sam", "", 400, **{"from": "2026-02-01", "to": "2026-01-01"})["error"]
+    )
     assert "no report" in get(server, "sam", "/nonsense", 404)["error"]
     assert "unknown sections" in get(server, "sam", "", 400, sections="volume,nope")["error"]
     assert "rating" in get(server, "sam", "/threads", 400, rating="9")["error"]
@@ -124,6 +127,10 @@ def test_who_may_not_and_what_is_refused(server: LiveServer) -> None:
 
 def test_the_routes_are_in_the_openapi_document(server: LiveServer) -> None:
     document = httpx.get(f"{server.url}/agents/api/openapi.json", timeout=30).json()
-    for path in ("/agents/api/reports", "/agents/api/reports/threads",
-                 "/agents/api/reports/threads.csv", "/agents/api/reports/threads/{thread_id}"):
+    for path in (
+        "/agents/api/reports",
+        "/agents/api/reports/threads",
+        "/agents/api/reports/threads.csv",
+        "/agents/api/reports/threads/{thread_id}",
+    ):
         assert path in document["paths"], path

@@ -24,10 +24,14 @@ expect.set_options(timeout=REPLY_TIMEOUT_MS)
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     workdir = tmp_path_factory.mktemp("reports-browser")
     config = handoff_config(workdir)
-    config.write_text(config.read_text().replace("role: designer}\n", "role: designer}\n" + MANAGER))
+    config.write_text(
+        config.read_text().replace("role: designer}\n", "role: designer}\n" + MANAGER)
+    )
     url = f"sqlite:///{workdir / 'bot.db'}"
     with live_server(workdir, url, handoff=config) as running:
-        plan = SeedPlan(threads=3000, end=utc_today_end(), days=7, agent_logins=["ana", "ben", "sam"])
+        plan = SeedPlan(
+            threads=3000, end=utc_today_end(), days=7, agent_logins=["ana", "ben", "sam"]
+        )
         seed_store(url, plan)
         for login, password in PASSWORDS.items():
             result = running.cli("agents", "password", login, stdin=f"{password}\n")
@@ -55,7 +59,9 @@ def signed_in(browser: Browser, server: LiveServer, login: str) -> Page:
     return page
 
 
-def test_supervisor_reads_the_reports_and_a_transcript(browser: Browser, server: LiveServer) -> None:
+def test_supervisor_reads_the_reports_and_a_transcript(
+    browser: Browser, server: LiveServer
+) -> None:
     page = signed_in(browser, server, "sam")
     tiles = page.locator(".tile")
     expect(tiles.first).to_contain_text("3000")
