@@ -134,3 +134,20 @@ def test_the_routes_are_in_the_openapi_document(server: LiveServer) -> None:
         "/agents/api/reports/threads/{thread_id}",
     ):
         assert path in document["paths"], path
+
+
+def test_the_command_line_writes_html_and_json_and_refuses_bad_dates(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    result = server.cli("report", *_range_args(), "--format", "html", "--output", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "report.html").read_text()
+    assert "Care report" in page and 'src="peak_hours.png"' in page
+    result = server.cli("report", *_range_args(), "--format", "json", "--output", str(tmp_path))
+    assert json.loads(result.stdout.split("\nWrote ")[0])["volume"]["conversations"] == 400
+    bad = server.cli("report", "--from", "soon", "--output", str(tmp_path))
+    assert bad.returncode == 2 and "from must be a date like 2026-12-01" in bad.stderr
+
+
+def _range_args() -> list[str]:
+    return ["--from", RANGE["from"], "--to", RANGE["to"]]
