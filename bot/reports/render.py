@@ -88,9 +88,9 @@ def as_text(report: dict[str, Any]) -> str:
     lines.append(
         f"Peak hours: {peak['short_hours']} day-hours with fewer agents than escalations need"
     )
-    lines.append(
-        "Seconds per report: " + ", ".join(f"{k} {v}" for k, v in report["seconds"].items())
-    )
+    for label, key in (("Seconds per report", "seconds"), ("CPU seconds", "cpu_seconds")):
+        values = report.get(key) or {}
+        lines.append(f"{label}: " + ", ".join(f"{k} {v}" for k, v in values.items()))
     return "\n".join(lines) + "\n"
 
 
