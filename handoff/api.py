@@ -220,7 +220,7 @@ class AgentsApi:
         if actor.designer:
             raise Forbidden("designers work in the review inbox, not on customers' threads")
         if actor.manager:
-            raise Forbidden("managers read the reports (/agents/api/reports), not customers' threads")
+            raise Forbidden("managers read the reports, not customers' threads")
         return actor
 
     def _text(self, request: Request) -> str:

@@ -552,7 +552,7 @@ class HandoffService:
                 last_assigned_at=rows[agent.login].last_assigned_at,
             )
             for agent in self.settings.agents
-            if agent.login in rows and agent.role not in ("designer", "manager")  # they take no threads
+            if agent.login in rows and agent.role not in ("designer", "manager")  # no threads
         ]
 
     def _request(self, thread: Thread, exclude: set[int] | None = None) -> RoutingRequest:
