@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.errors import NotFound
 from bot.reports import figures
-from bot.reports.filters import ReportFilter
+from bot.reports.filters import ReportFilter, planned
 from bot.reports.topics import complaint_topics
 
 
@@ -52,7 +52,7 @@ async def build_section(
         raise NotFound(f"no report {name!r}; reports: {', '.join(SECTIONS)}")
     started, cpu = time.perf_counter(), time.process_time()
     async with engine.connect() as conn:
-        value = await SECTIONS[name](conn, report, settings)
+        value = await SECTIONS[name](conn, await planned(conn, report), settings)
     _CPU[name] = time.process_time() - cpu
     return value, time.perf_counter() - started
 
