@@ -109,7 +109,10 @@ def report_filter(
     return ReportFilter(
         start=datetime.combine(first, time.min, timezone.utc),
         end=datetime.combine(last + timedelta(days=1), time.min, timezone.utc),
-        **values,
+        channel=values["channel"],
+        team=values["team"],
+        agent=values["agent"],
+        language=values["language"],
     )
 
 
