@@ -73,7 +73,7 @@ def test_supervisor_reads_the_same_report_as_the_command_line(
 def test_filters_and_sections(server: LiveServer) -> None:
     telegram = get(server, "sam", "", sections="volume", channel="telegram", **RANGE)
     everything = get(server, "sam", "", sections="volume", **RANGE)
-    assert set(telegram) == {"filter", "seconds", "volume"}
+    assert set(telegram) == {"filter", "seconds", "cpu_seconds", "volume"}
     assert 0 < telegram["volume"]["conversations"] < everything["volume"]["conversations"]
     ana = get(server, "sam", "/agents", agent="ana", **RANGE)["agents"]
     assert [agent["agent"] for agent in ana] == ["ana"]
