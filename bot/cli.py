@@ -15,6 +15,7 @@ from typing import TextIO
 
 from bot.config import Settings, load_settings
 from core.errors import BotError
+from bot.reports.cli import add_commands as add_report_commands
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -354,6 +355,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     command.add_argument("--output", default="reports", help="folder for the reports")
     command.set_defaults(command=test)
+    add_report_commands(commands)
     return parser
 
 

@@ -28,6 +28,7 @@ class Actor:
         supervisor: Acts on every thread.
         teams: The teams whose queues the agent works.
         designer: Reviews what the bot missed; never sees customers' threads.
+        manager: Reads the care reports; never sees customers' messages.
         system: The bot, routing and timers: the rules let it make automatic moves.
     """
 
@@ -37,11 +38,12 @@ class Actor:
     supervisor: bool
     teams: frozenset[str]
     designer: bool = False
+    manager: bool = False
     system: bool = False
 
     def may_act_on(self, thread: Thread) -> bool:
         """Supervisors act on every thread; agents on their own and their teams' threads."""
-        if self.designer:
+        if self.designer or self.manager:
             return False
         if self.system or self.supervisor or thread.agent_id == self.id:
             return True
@@ -49,15 +51,17 @@ class Actor:
 
     def may_claim_from(self, thread: Thread) -> bool:
         """Whether the thread is in one of this agent's teams' queues."""
-        if self.designer:
+        if self.designer or self.manager:
             return False
         return self.supervisor or thread.team is None or thread.team in self.teams
 
     @property
     def role(self) -> str:
-        """`agent`, `supervisor`, `designer` or `system`."""
+        """`agent`, `supervisor`, `designer`, `manager` or `system`."""
         if self.system:
             return "system"
+        if self.manager:
+            return "manager"
         return "designer" if self.designer else "supervisor" if self.supervisor else "agent"
 
 

@@ -73,7 +73,7 @@ class AgentDirectory:
                 last_assigned_at=rows[agent.login].last_assigned_at,
             )
             for agent in self.settings.agents
-            if agent.login in rows and agent.role != "designer"  # designers take no threads
+            if agent.login in rows and agent.role not in ("designer", "manager")  # no threads
         ]
 
     def _actor(self, agent: AgentSettings) -> Actor:
@@ -84,4 +84,5 @@ class AgentDirectory:
             supervisor=agent.role == "supervisor",
             teams=frozenset(agent.teams),
             designer=agent.role == "designer",
+            manager=agent.role == "manager",
         )

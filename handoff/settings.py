@@ -16,8 +16,9 @@ from handoff.hours import WorkingHours
 
 DEFAULT_HANDOFF_PATH = Path("config/handoff.yml")
 # Agents answer customers, supervisors also oversee everyone, designers review what
-# the bot missed (the review inbox) and never see customers' threads.
-ROLES = ("agent", "supervisor", "designer")
+# the bot missed (the review inbox) and never see customers' threads; managers read the
+# care reports (bot/reports) and never see customers' messages.
+ROLES = ("agent", "supervisor", "designer", "manager")
 
 
 @dataclass(frozen=True)

@@ -165,3 +165,15 @@ reviews = sa.Table(
     sa.Column("file", sa.String(512)),  # the file it was written to
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# For the care reports (bot/reports): migration 0005.
+sa.Index("ix_threads_created_at", threads.c.created_at)
+sa.Index("ix_threads_escalated_at", threads.c.escalated_at)
+sa.Index("ix_threads_agent_id", threads.c.agent_id)
+sa.Index(
+    "ix_messages_thread_author_created",
+    messages.c.thread_id,
+    messages.c.author,
+    messages.c.created_at,
+)
+sa.Index("ix_messages_agent_id", messages.c.agent_id)

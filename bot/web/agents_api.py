@@ -177,6 +177,8 @@ class AgentsApi:
         actor = await self.auth.actor(request)
         if actor.designer:
             raise Forbidden("designers work in the review inbox, not on customers' threads")
+        if actor.manager:
+            raise Forbidden("managers read the reports, not customers' threads")
         return actor
 
     def _text(self, request: Request) -> str:

@@ -12,6 +12,7 @@ from sanic.response import HTTPResponse
 
 from bot.config import Settings
 from bot.designer.api import DesignerApi
+from bot.reports.api import ReportsApi
 from bot.runtime import Services, build_channels, start_services
 from bot.web.agents_api import AgentsApi
 from bot.web.console_api import ConsoleApi
@@ -42,6 +43,7 @@ def create_app(settings: Settings, model_path: Path, *, name: str = "fernhill_ca
     for blueprint in ConsoleApi(agents_api).blueprints():
         app.blueprint(blueprint)
     app.blueprint(DesignerApi(DesignerView(app), agents_api).blueprint())  # type: ignore[arg-type]
+    app.blueprint(ReportsApi(agents_api).blueprint())
     enabled = sorted(adapter.name for adapter in channels)
 
     async def health(request: Request) -> HTTPResponse:

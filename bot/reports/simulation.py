@@ -1,0 +1,252 @@
+"""`python -m bot simulate`: a working day on the real server, faster than the clock.
+
+The real server runs as `python -m bot run` on a fresh SQLite store. Customers arrive
+as a Poisson process whose rate follows the day (a lunch and an evening peak) and
+write through the REST channel: routine questions, frustration, complaints (public
+ones carry the channel's `public` flag and a private link), requests for a person,
+in four languages. Scripted agents sign in with a password, go online, and through the
+agents' API claim, reply (signed by the server with their name) and resolve, with
+reading and typing times drawn like a person's.
+
+Time: the server stamps rows with the wall clock (its stores call `utcnow()`; only
+`HandoffService` takes a clock), so it cannot run on a fast clock yet. The run is
+compressed instead: every human delay, the SLA, the SLA check interval and the
+handle time are divided by `speed`, and the durations people cause are multiplied
+back by `speed` in the printed summary. The bot's own answer times are real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bot.config import Settings
+from bot.reports import phrases
+from bot.reports.agents_script import ScriptedAgent
+from bot.reports.seed import DAILY_CURVE
+
+NAMES = ("Maya", "Tomás", "Lena", "Ravi", "Ines", "Jonas", "Aiko", "Sam")
+START_HOUR = 9
+KINDS = (("routine", 0.6), ("frustrated", 0.1), ("complaint", 0.15),
+         ("public_complaint", 0.07), ("human", 0.08))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SimulationPlan:
+    """How long, how many agents, how busy, how fast."""
+
+    hours: float = 8.0
+    agents: int = 4
+    rate: float = 30.0  # new conversations per simulated hour, on average over the day
+    speed: float = 60.0  # simulated seconds per real second
+    seed: int = 7
+
+    def real(self, simulated_seconds: float) -> float:
+        """Real seconds for a simulated span."""
+        return simulated_seconds / self.speed
+
+
+class SimulatedDay:
+    """Customers and agents against one running server."""
+
+    def __init__(self, url: str, plan: SimulationPlan, logins: list[str]) -> None:
+        self.url = url
+        self.plan = plan
+        self.rng = random.Random(plan.seed)
+        self.logins = logins
+        self.started = time.monotonic()
+        self.sent = 0
+        self.public_answers: list[float] = []
+        self.public_with_link = 0
+
+    def now(self) -> float:
+        """Simulated seconds since the day began."""
+        return (time.monotonic() - self.started) * self.plan.speed
+
+    def arrivals(self) -> list[float]:
+        """Arrival moments (simulated seconds), by thinning a Poisson process."""
+        mean_weight = sum(DAILY_CURVE) / 24
+        peak = max(DAILY_CURVE) / mean_weight * self.plan.rate / 3600
+        moments: list[float] = []
+        moment = 0.0
+        end = self.plan.hours * 3600
+        while True:
+            moment += self.rng.expovariate(peak)
+            if moment >= end:
+                return moments
+            hour = int(START_HOUR + moment / 3600) % 24
+            rate = DAILY_CURVE[hour] / mean_weight * self.plan.rate / 3600
+            if self.rng.random() < rate / peak:
+                moments.append(moment)
+
+    async def run(self) -> None:
+        """The whole day; returns when every customer is done and agents went offline."""
+        async with httpx.AsyncClient(base_url=self.url, timeout=120) as http:
+            agents = [
+                ScriptedAgent(self.url, login, self.plan, random.Random(self.plan.seed + i))
+                for i, login in enumerate(self.logins)
+            ]
+            for agent in agents:
+                await agent.sign_in()
+            working = [asyncio.create_task(agent.work()) for agent in agents]
+            customers = []
+            for index, moment in enumerate(self.arrivals()):
+                await asyncio.sleep(max(0.0, self.plan.real(moment - self.now())))
+                customers.append(asyncio.create_task(self._customer(http, index)))
+            await asyncio.gather(*customers)
+            await asyncio.sleep(self.plan.real(20 * 60))  # the last threads get resolved
+            for agent in agents:
+                agent.stop()
+            await asyncio.gather(*working)
+            for agent in agents:
+                await agent.sign_out()
+
+    async def _customer(self, http: httpx.AsyncClient, index: int) -> None:
+        rng = random.Random(self.plan.seed * 100_003 + index)
+        kind = rng.choices([k for k, _ in KINDS], [w for _, w in KINDS])[0]
+        language = rng.choices(phrases.LANGUAGES, phrases.LANGUAGE_WEIGHTS)[0]
+        topic = rng.choice(phrases.TOPICS)
+        sender = f"sim-{self.plan.seed}-{index}"
+        metadata: dict[str, Any] = {"language": language}
+        if kind == "public_complaint":
+            sender = f"sim-group/{sender}"
+            metadata.update(public=True, private_link=f"https://t.me/fernhill_bot?start=c{index}")
+        if kind == "routine":
+            await self._say(http, sender, phrases.pick(rng, phrases.ROUTINE, language), metadata)
+            if rng.random() < 0.4:
+                await asyncio.sleep(self.plan.real(rng.uniform(15, 90)))
+                await self._say(
+                    http, sender, phrases.pick(rng, phrases.ROUTINE, language), metadata
+                )
+            return
+        if kind == "frustrated":
+            for _ in range(3):
+                await self._say(
+                    http, sender, phrases.pick(rng, phrases.FRUSTRATED, language), metadata
+                )
+                await asyncio.sleep(self.plan.real(rng.uniform(10, 40)))
+            return
+        if kind == "human":
+            await self._say(http, sender, phrases.pick(rng, phrases.HUMAN, language), metadata)
+            return
+        text = phrases.complaint(rng, topic, language)
+        if kind == "public_complaint":
+            text = rng.choice(phrases.PUBLIC_OPENERS) + text
+        began = time.monotonic()
+        replies = await self._say(http, sender, text, metadata)
+        if kind == "public_complaint":
+            self.public_answers.append(time.monotonic() - began)
+            if any(metadata["private_link"] in str(reply.get("text")) for reply in replies):
+                self.public_with_link += 1
+        # The customer answers the agent later and then rates (the agents' script resolves).
+        # (agents answer within about a minute and resolve 4-12 minutes in; see agents_script).
+        await asyncio.sleep(self.plan.real(rng.uniform(100, 200)))
+        await self._say(http, sender, "ok, thank you", metadata)
+        await asyncio.sleep(self.plan.real(rng.uniform(700, 1000)))
+        if rng.random() < 0.6:
+            await self._say(http, sender, str(rng.choices([2, 3, 4, 5], [1, 2, 4, 5])[0]), metadata)
+
+    async def _say(
+        self, http: httpx.AsyncClient, sender: str, text: str, metadata: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        self.sent += 1
+        reply = await http.post(
+            "/webhooks/rest/webhook", json={"sender": sender, "message": text, "metadata": metadata}
+        )
+        reply.raise_for_status()
+        return list(reply.json())
+
+
+def handoff_file(workdir: Path, plan: SimulationPlan) -> tuple[Path, list[str]]:
+    """The project's detection settings with the simulated agents and a compressed SLA."""
+    detection = Path("config/handoff.yml").read_text().split("\nteams:")[0].split("\nagents:")[0]
+    logins = [f"agent{n + 1}" for n in range(plan.agents)]
+    agents = "".join(
+        f"  - {{login: {login}, display_name: {NAMES[n % len(NAMES)]}, teams: [care, billing], "
+        f"languages: [en, de, fr, es], capacity: 3}}\n"
+        for n, login in enumerate(logins)
+    )
+    text = (
+        f"{detection}\nteams:\n"
+        "  care: {name: Care, topics: [orders, delivery, returns, account]}\n"
+        f"  billing: {{name: Billing, topics: [payments]}}\n"
+        f"routing: {{default_team: care, handle_time_minutes: {6 / plan.speed:.4f}}}\n"
+        f"agents:\n{agents}"
+        f"sla: {{first_response_minutes: {5 / plan.speed:.5f}, "
+        f"check_interval_seconds: {max(0.2, 15 / plan.speed):.3f}}}\n"
+    )
+    path = workdir / "handoff.yml"
+    path.write_text(text)
+    return path, logins
+
+
+def run_simulation(settings: Settings, plan: SimulationPlan, output: Path) -> int:
+    """Start the server, play the day, print the summary and write the report."""
+    from bot.reports.simulation_report import summarise
+
+    workdir = Path(tempfile.mkdtemp(prefix="simulate-"))
+    handoff, logins = handoff_file(workdir, plan)
+    port = _free_port()
+    database = f"sqlite:///{workdir / 'bot.db'}"
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'trackers.db'}\n"
+    )
+    env = {**os.environ, "BOT_DATABASE_URL": database, "BOT_SERVER_PORT": str(port),
+           "BOT_PROJECT_HANDOFF": str(handoff), "BOT_ENGINE_ENDPOINTS": str(endpoints)}  # fmt: skip
+    for login in logins:
+        subprocess.run(
+            [sys.executable, "-m", "bot", "agents", "password", login],
+            input=f"{login}-simulated\n", env=env, check=True, capture_output=True, text=True,
+        )  # fmt: skip
+    log = (workdir / "server.log").open("wb")
+    server = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_ready(url, server, workdir)
+        day = SimulatedDay(url, plan, logins)
+        print(f"Simulating {plan.hours:g} h with {plan.agents} agents at {plan.rate:g}/h, "
+              f"{plan.speed:g}x faster than the clock (about "
+              f"{plan.hours * 3600 / plan.speed / 60:.0f} min); store: {workdir / 'bot.db'}",
+              flush=True)  # fmt: skip
+        asyncio.run(day.run())
+    finally:
+        server.terminate()
+        server.wait(30)
+        log.close()
+    summary = asyncio.run(summarise(database, plan, day, output))
+    print(summary, end="")
+    return 0
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_ready(url: str, server: subprocess.Popen[bytes], workdir: Path) -> None:
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            tail = (workdir / "server.log").read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"the server exited:\n{tail}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("the server did not start within 10 minutes")
