@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings, load_settings
-from core.errors import BotError
 from bot.reports.cli import add_commands as add_report_commands
+from core.errors import BotError
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

@@ -21,7 +21,6 @@ from typing import Any
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
-from bot.web.requests import handler
 from bot.errors import BadRequest, Forbidden
 from bot.reports.filters import MAX_DAYS, ReportFilter, from_query, parse_day
 from bot.reports.openapi import REPORT_PATHS
@@ -29,6 +28,7 @@ from bot.reports.report import SECTIONS, ReportSettings, build_report, build_sec
 from bot.reports.threads import CSV_COLUMNS, ThreadSearch, search_threads, thread_rows, transcript
 from bot.web.agents_api import AgentsApi
 from bot.web.openapi import OPENAPI
+from bot.web.requests import handler
 from core.actors import Actor
 
 READERS = ("supervisor", "manager")
