@@ -12,7 +12,7 @@ test:           ## set up (with test tools), train if needed, run every test
 
 lint:           ## ruff and mypy
 	@scripts/bootstrap --test
-	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy bot actions
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy core bot handoff actions
 
 bench:          ## the framework against bare rasa, under load
 	@scripts/bootstrap
