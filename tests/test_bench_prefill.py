@@ -15,7 +15,7 @@ from bot.bench.prefill import (
 )
 from bot.bench.stages import OTHER, format_stages, frames, parse_raw, split_cpu, stage_of
 from bot.messages import Inbound
-from bot.store import Store
+from bot.store import Database
 from bot.store.migrate import upgrade_async
 from bot.store.schema import messages, threads
 
@@ -23,38 +23,38 @@ from bot.store.schema import messages, threads
 async def test_prefilled_messages_are_old_closed_threads_the_store_reads(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     await upgrade_async(url)
-    store = Store.connect(url)
+    store = Database.connect(url)
     try:
         live = Inbound(channel="rest", chat_id="alice", sender_id="alice", text="hi")
-        before, _, _ = await store.record_inbound(live)
+        before, _, _ = await store.messages.record_inbound(live)
         ticks: list[int] = []
         added = prefill_framework_store(tmp_path / "bot.db", 2 * PER_THREAD + 50, tick=ticks.append)
         assert added == sum(ticks) == 250
-        assert await store.count(messages) == 251
-        assert await store.count(threads) == 1 + 3  # 100 + 100 + 50 messages
+        assert await store.messages.count(messages) == 251
+        assert await store.messages.count(threads) == 1 + 3  # 100 + 100 + 50 messages
         # A prefilled thread: closed, in order, customer and bot taking turns.
         with sqlite3.connect(tmp_path / "bot.db") as db:
             (thread_id,) = db.execute("SELECT MIN(thread_id) FROM messages WHERE id > 1").fetchone()
             (chat,) = db.execute(
                 "SELECT chat_id FROM threads WHERE id = ?", (thread_id,)
             ).fetchone()
-        transcript = await store.transcript(thread_id)
+        transcript = await store.messages.transcript(thread_id)
         assert len(transcript) == PER_THREAD
         assert [m.author.value for m in transcript[:3]] == ["customer", "bot", "customer"]
         assert [m.created_at for m in transcript] == sorted(m.created_at for m in transcript)
-        assert await store.open_thread("rest", chat) is None
+        assert await store.threads.open_thread("rest", chat) is None
         # The live chat goes on in its thread; a new one opens after the prefilled ids.
-        again, _, _ = await store.record_inbound(
+        again, _, _ = await store.messages.record_inbound(
             Inbound(channel="rest", chat_id="alice", sender_id="alice", text="still there?")
         )
         assert again.id == before.id
-        fresh, message, _ = await store.record_inbound(
+        fresh, message, _ = await store.messages.record_inbound(
             Inbound(channel="rest", chat_id="bob", sender_id="bob", text="hello")
         )
         assert fresh.id == 5 and message.id == 253
         # A second prefill continues after the first.
         prefill_framework_store(tmp_path / "bot.db", 10)
-        assert await store.count(messages) == 263
+        assert await store.messages.count(messages) == 263
     finally:
         await store.close()
 

@@ -14,7 +14,7 @@ from bot.reports.report import ReportSettings, build_report, build_section
 from bot.reports.sql import from_histogram
 from bot.reports.threads import ThreadSearch, search_threads, transcript
 from bot.reports.topics import Sampled, group_topics
-from bot.store import Store
+from bot.store import Database
 from tests.report_rows import fill
 
 DAY = "2026-11-02"
@@ -24,7 +24,7 @@ def one_day(**narrow: Any) -> ReportFilter:
     return report_filter(DAY, DAY, **narrow)
 
 
-async def test_volume_counts_conversations_messages_and_reasons(store: Store) -> None:
+async def test_volume_counts_conversations_messages_and_reasons(store: Database) -> None:
     await fill(store.engine)
     async with store.engine.connect() as conn:
         volume = await figures.volume(conn, one_day())
@@ -40,7 +40,7 @@ async def test_volume_counts_conversations_messages_and_reasons(store: Store) ->
     }
 
 
-async def test_speed_percentiles_sla_and_response_times(store: Store) -> None:
+async def test_speed_percentiles_sla_and_response_times(store: Database) -> None:
     await fill(store.engine)
     async with store.engine.connect() as conn:
         speed = await figures.speed(conn, one_day(), sla_minutes=5)
@@ -56,7 +56,7 @@ async def test_speed_percentiles_sla_and_response_times(store: Store) -> None:
     assert (speed["sla_breaches"], speed["sla_breach_share"]) == (1, 0.3333)
 
 
-async def test_satisfaction_and_agents(store: Store) -> None:
+async def test_satisfaction_and_agents(store: Database) -> None:
     await fill(store.engine)
     async with store.engine.connect() as conn:
         satisfaction = await figures.satisfaction(conn, one_day())
@@ -72,7 +72,7 @@ async def test_satisfaction_and_agents(store: Store) -> None:
     assert (by_login["ben"]["average_rating"], by_login["ben"]["sla_breaches"]) == (2.0, 1)
 
 
-async def test_peak_hours_show_where_the_rota_falls_short(store: Store) -> None:
+async def test_peak_hours_show_where_the_rota_falls_short(store: Database) -> None:
     await fill(store.engine)
     async with store.engine.connect() as conn:
         peak = await figures.peak_hours(conn, one_day(), handle_time_minutes=6)
@@ -85,7 +85,7 @@ async def test_peak_hours_show_where_the_rota_falls_short(store: Store) -> None:
     assert sum(map(sum, peak["incoming"][1:])) == 0
 
 
-async def test_public_complaints_answered_in_public_and_moved(store: Store) -> None:
+async def test_public_complaints_answered_in_public_and_moved(store: Database) -> None:
     await fill(store.engine)
     async with store.engine.connect() as conn:
         split = await figures.public_private(conn, one_day())
@@ -95,7 +95,7 @@ async def test_public_complaints_answered_in_public_and_moved(store: Store) -> N
     assert (public["answered_in_public_within_5s"], public["moved_to_private"]) == (1, 1)
 
 
-async def test_filters_narrow_every_figure(store: Store) -> None:
+async def test_filters_narrow_every_figure(store: Database) -> None:
     await fill(store.engine)
     async with store.engine.connect() as conn:
         assert (await figures.volume(conn, one_day(channel="telegram")))["conversations"] == 2
@@ -106,7 +106,7 @@ async def test_filters_narrow_every_figure(store: Store) -> None:
         assert (await figures.volume(conn, october))["conversations"] == 1
 
 
-async def test_whole_report_and_an_empty_range(store: Store) -> None:
+async def test_whole_report_and_an_empty_range(store: Database) -> None:
     await fill(store.engine)
     settings = ReportSettings(sla_minutes=5)
     built = await build_report(store.engine, one_day(), settings)
@@ -122,7 +122,7 @@ async def test_whole_report_and_an_empty_range(store: Store) -> None:
         await build_section(store.engine, "nonsense", one_day(), settings)
 
 
-async def test_thread_search_and_transcript(store: Store) -> None:
+async def test_thread_search_and_transcript(store: Database) -> None:
     await fill(store.engine)
     everything = report_filter("2026-01-01", DAY)
     async with store.engine.connect() as conn:
