@@ -156,6 +156,12 @@ def _handoff_suite(args: argparse.Namespace, detector: Detector) -> int:
     print(format_suite(suite.results))
     for note in suite.notes:
         print(f"- {note}")
+    if suite.latency is not None:
+        t = suite.latency
+        print(
+            f"- added per message (median of {t.messages} routine questions): encoder "
+            f"{t.encoder_ms:.1f} ms (shared with rasa), detector {t.detector_ms:.1f} ms"
+        )
     chart = Path(args.chart or "reports/handoff-eval.png")
     draw_suite(suite.results, chart)
     print(f"Chart: {chart}")

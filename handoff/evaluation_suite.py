@@ -26,6 +26,7 @@ from typing import Any
 from bot.nlu.e5 import E5Encoder, normalise
 from handoff.detection import Detector
 from handoff.detection.classifier import read_nlu_examples
+from handoff.detection.latency import Latency, measure_latency
 from handoff.evaluation import (
     Confusion,
     EvaluationError,
@@ -48,6 +49,7 @@ SENTIMENT_LANGUAGES = {
     "portuguese": "pt",
     "spanish": "es",
 }
+LATENCY_SAMPLE = 100  # routine questions timed one by one
 TUNING_SHARE = 5  # one row in this many of bitext tunes the threshold
 
 
@@ -77,6 +79,7 @@ class Suite:
 
     results: list[SetResult]
     notes: list[str]
+    latency: Latency | None = None
 
 
 def is_tuning_row(text: str) -> bool:
@@ -245,7 +248,9 @@ def run_suite(
             f"routine: held-out questions in {held_out}, escalated at the configured threshold "
             f"{settings.threshold:.2f} (detection.threshold in config/handoff.yml)"
         )
-    return Suite(results, notes)
+    sample = [row.text for rows in sets.routine.values() for row in rows][:LATENCY_SAMPLE]
+    latency = measure_latency(detector, sample) if sample else None
+    return Suite(results, notes, latency)
 
 
 _HEADER = ("set", "rows", "pos", "thresh", "prec", "recall", "F1", "macroF1", "AUC", "false-esc")
