@@ -21,9 +21,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from bot.nlu.e5 import E5Encoder, normalise
 from handoff.detection import Detector
 from handoff.detection.classifier import read_nlu_examples
 from handoff.detection.latency import Latency, measure_latency
@@ -49,6 +47,7 @@ SENTIMENT_LANGUAGES = {
     "portuguese": "pt",
     "spanish": "es",
 }
+VECTORS_FILE = "evaluation-vectors.npz"  # the shared sets' embeddings, kept between runs
 LATENCY_SAMPLE = 100  # routine questions timed one by one
 TUNING_SHARE = 5  # one row in this many of bitext tunes the threshold
 
@@ -198,8 +197,8 @@ def run_suite(
     sets = read_sets(
         datasets, held_out, [*settings.complaint_intents, *settings.human_intents], limit
     )
-    store = Path(settings.classifier.cache_dir) / "evaluation-vectors.npz"
-    warm_encoder(detector.classifier.encoder, sets.texts(), store, progress)
+    store = Path(settings.classifier.cache_dir) / VECTORS_FILE
+    detector.classifier.encoder.encode_stored(sets.texts(), store, progress)
     results: list[SetResult] = []
     notes: list[str] = []
 
@@ -316,48 +315,3 @@ def draw_suite(results: Sequence[SetResult], path: Path) -> None:
         raise EvaluationError(f"cannot write the chart {path}: {error}") from None
     finally:
         plt.close(figure)
-
-
-def warm_encoder(
-    encoder: E5Encoder,
-    texts: Sequence[str],
-    store: Path,
-    progress: Callable[[int], object] | None = None,
-) -> None:
-    """Give the encoder the vectors of `texts`, from `store` where it has them.
-
-    The shared sets hold tens of thousands of messages; their vectors are kept in
-    `store` (by a hash of each text), so a second run only encodes what changed.
-    """
-    import numpy as np
-
-    keys = {hashlib.sha1(normalise(text).encode()).hexdigest(): text for text in texts}
-    known: dict[str, Any] = {}
-    if store.is_file():
-        try:
-            with np.load(store, allow_pickle=False) as stored:
-                known = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
-        except (OSError, ValueError, KeyError):
-            known = {}
-    missing = [key for key in keys if key not in known]
-    for start in range(0, len(missing), 256):
-        batch = missing[start : start + 256]
-        vectors = encoder.encode([keys[key] for key in batch])
-        known.update(zip(batch, vectors, strict=True))
-        if progress is not None:
-            progress(len(batch))
-        if start % 4096 == 0 or start + 256 >= len(missing):
-            _store_vectors(store, known)
-    wanted = [key for key in keys if key in known]
-    encoder.remember([keys[key] for key in wanted], np.stack([known[key] for key in wanted]))
-
-
-def _store_vectors(store: Path, known: dict[str, Any]) -> None:
-    import numpy as np
-
-    store.parent.mkdir(parents=True, exist_ok=True)
-    partial = store.with_suffix(".partial.npz")
-    np.savez(
-        partial, keys=np.array(list(known), dtype="<U40"), vectors=np.stack(list(known.values()))
-    )
-    partial.replace(store)

@@ -170,8 +170,8 @@ class TestSuite:
         lines += [f'B,"{text} {i}",X,{intent}' for i, (text, intent) in enumerate(rows)]
         (bitext / "utterances.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
         for name, negative, other in (
-            ("english", "so angry, my parcel is lost again", "lovely weather today"),
-            ("french", "nul, mon colis est encore perdu", "il fait beau aujourd'hui"),
+            ("english", "so angry my parcel is lost again", "lovely weather today"),
+            ("french", "nul mon colis est encore perdu", "il fait beau aujourd'hui"),
         ):
             for split in ("val", "test"):
                 body = "text,label\n" + "".join(
@@ -199,7 +199,7 @@ class TestSuite:
         assert int(bitext_line.split()[1]) < len(rows)  # the tuning fifth is not scored
         assert "sentiment en" in out and "sentiment fr" in out and "sentiment all" in out
         routine = next(line for line in out.splitlines() if line.startswith("routine fr"))
-        assert routine.split()[1:3] == ["2", "0"]
+        assert routine.split()[2:4] == ["2", "0"]
         assert "chosen on its tuning fifth" in out
         assert "chosen on the *-val.csv files" in out
         assert chart.stat().st_size > 0

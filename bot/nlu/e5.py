@@ -14,11 +14,13 @@ encoded, which is how the tests prove it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -132,6 +134,29 @@ class E5Encoder:
             self.cache_size = max(self.cache_size, len(self._cache) + len(texts))
         self._remember([normalise(text) for text in texts], vectors)
 
+    def encode_stored(
+        self, texts: Sequence[str], store: Path, progress: Any | None = None
+    ) -> Array:
+        """`encode`, keeping the vectors in `store` (by a hash of each text) between runs.
+
+        For many texts (training examples, evaluation sets): a second run encodes only
+        the texts it has not seen, and the vectors stay in the cache for `encode`.
+        """
+        keys = [_key(text) for text in texts]
+        known = _read_store(store)
+        missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in known))
+        if progress is not None and len(texts) > len(missing):
+            progress(len(texts) - len(missing))
+        for start in range(0, len(missing), _STORE_EVERY):
+            batch = missing[start : start + _STORE_EVERY]
+            known.update(zip(map(_key, batch), self.encode(batch, progress), strict=True))
+            _write_store(store, known)
+        result: Array = np.empty((len(keys), DIMENSION), dtype=np.float32)
+        for row, key in enumerate(keys):
+            result[row] = known[key]
+        self.remember(texts, result)
+        return result
+
     def _compute(self, texts: list[str]) -> Array:
         with self._lock:
             vectors = np.asarray(self._model.query([text or " " for text in texts]))
@@ -147,6 +172,37 @@ class E5Encoder:
                 self._cache.move_to_end(text)
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
+
+
+_STORE_EVERY = 2048  # texts encoded between two writes of the store
+
+
+def _key(text: str) -> str:
+    return hashlib.sha1(normalise(text).encode()).hexdigest()
+
+
+def _read_store(store: Path) -> dict[str, Array]:
+    if not store.is_file():
+        return {}
+    try:
+        with np.load(store, allow_pickle=False) as stored:
+            return dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def _write_store(store: Path, known: dict[str, Array]) -> None:
+    try:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        partial = store.with_suffix(".partial.npz")
+        np.savez(
+            partial,
+            keys=np.array(list(known), dtype="<U40"),
+            vectors=np.stack(list(known.values())),
+        )
+        partial.replace(store)
+    except OSError:
+        pass  # a cache: the vectors are computed again next time
 
 
 _shared: E5Encoder | None = None

@@ -37,6 +37,7 @@ Array = NDArray[np.float32]
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\{[^}]*\}")
 # Bump when the training changes, so that stored classifiers are trained again.
 _FORMAT = "complaint-lr-1"
+VECTORS_FILE = "example-vectors.npz"  # the examples' embeddings, kept between trainings
 
 
 def read_nlu_examples(
@@ -121,7 +122,11 @@ class ComplaintClassifier:
         with tqdm(
             total=len(examples), desc="detector examples", unit="text", file=sys.stderr
         ) as bar:
-            vectors = encoder.encode([example.text for example in examples], bar.update)
+            vectors = encoder.encode_stored(
+                [example.text for example in examples],
+                Path(options.cache_dir) / VECTORS_FILE,
+                bar.update,
+            )
         model = LogisticRegression(
             C=options.C, class_weight=options.class_weight, max_iter=2000, random_state=0
         ).fit(vectors, labels)
