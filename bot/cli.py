@@ -125,7 +125,7 @@ def handoff_eval(args: argparse.Namespace, settings: Settings) -> int:
         detection = replace(detection, threshold=args.threshold)
     detector = build_detector(settings, detection)
     if not args.csv:
-        return _handoff_suite(args, detector)
+        return _handoff_suite(args, settings, detector)
     paths = [Path(path) for path in args.csv]
     rows = read_labelled(
         paths, args.text_column, args.label_column, args.positive, args.group_by, args.limit
@@ -143,16 +143,31 @@ def handoff_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _handoff_suite(args: argparse.Namespace, detector: Detector) -> int:
+def _handoff_suite(args: argparse.Namespace, settings: Settings, detector: Detector) -> int:
+    import contextlib
+
     from tqdm import tqdm
 
+    from bot.engine import RasaProject
+    from bot.nlu.offline import NluModel
     from handoff.evaluation_suite import draw_suite, format_suite, run_suite
 
-    with tqdm(unit="row", file=sys.stderr, desc="handoff-eval") as bar:
-        suite = run_suite(
-            detector, Path(args.datasets), Path(args.held_out), limit=args.limit,
-            progress=bar.update,
-        )  # fmt: skip
+    project = RasaProject.from_settings(settings.project, settings.source)
+    model = project.model_path(Path(settings.engine.model_dir))
+    with contextlib.ExitStack() as stack:
+        understand = None
+        if model.is_file():  # routine questions get the intents the bot would see
+            nlu = stack.enter_context(NluModel.open(model))
+
+            def understand(text: str) -> tuple[str | None, float | None]:
+                prediction = nlu.predict(text)
+                return prediction.intent or None, prediction.confidence
+
+        with tqdm(unit="row", file=sys.stderr, desc="handoff-eval") as bar:
+            suite = run_suite(
+                detector, Path(args.datasets), Path(args.held_out), limit=args.limit,
+                progress=bar.update, understand=understand,
+            )  # fmt: skip
     print(format_suite(suite.results))
     for note in suite.notes:
         print(f"- {note}")

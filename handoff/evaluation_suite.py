@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from handoff.detection import Detector
+from handoff.detection import Detector, TurnContext
 from handoff.detection.classifier import read_nlu_examples
 from handoff.detection.latency import Latency, measure_latency
 from handoff.evaluation import (
@@ -187,8 +187,12 @@ def run_suite(
     *,
     limit: int | None = None,
     progress: Callable[[int], object] | None = None,
+    understand: Callable[[str], tuple[str | None, float | None]] | None = None,
 ) -> Suite:
     """Score the detector on every shared set found under `datasets`.
+
+    `understand` gives rasa's intent and confidence for a routine question, so that
+    they are decided as the bot decides them; without it, on their text alone.
 
     Raises:
         EvaluationError: Neither set is under `datasets`.
@@ -237,15 +241,20 @@ def run_suite(
             measure("sentiment all", scores, [row.positive for row in scored], threshold)
         )
     for language, rows in sets.routine.items():
-        decisions = decide_all(detector, rows)
+        if understand is None:
+            decisions = decide_all(detector, rows)
+        else:
+            decisions = [detector.decide(TurnContext(r.text, *understand(r.text))) for r in rows]
         share = sum(d.escalate for d in decisions) / len(decisions)
         results.append(
             SetResult(f"routine {language}", len(rows), 0, settings.threshold, None, None, share)
         )
     if sets.routine:
+        how = "with the trained rasa model's intents" if understand else "on their text alone"
         notes.append(
-            f"routine: held-out questions in {held_out}, escalated at the configured threshold "
-            f"{settings.threshold:.2f} (detection.threshold in config/handoff.yml)"
+            f"routine: held-out questions in {held_out}, decided {how}, escalated at the "
+            f"configured threshold {settings.threshold:.2f} (detection.threshold in "
+            "config/handoff.yml)"
         )
     sample = [row.text for rows in sets.routine.values() for row in rows][:LATENCY_SAMPLE]
     latency = measure_latency(detector, sample) if sample else None

@@ -133,8 +133,11 @@ class Detector:
         """
         s = self.settings
         fallbacks = context.fallbacks_in_a_row + (context.intent in s.fallback_intents)
+        complaint = probability * (
+            1.0 - s.routine_intent_discount * _routine_confidence(context, s)
+        )
         fired = [
-            signals.complaint(probability, s.complaint_min_probability, _topic_label(topic)),
+            signals.complaint(complaint, s.complaint_min_probability, _topic_label(topic)),
             signals.same_problem(raised_before),
             signals.bot_failing(_failures(context, s), s.bot_failing_window, s.bot_failing_count),
             signals.complaint_intent(
@@ -148,7 +151,7 @@ class Detector:
             signals.shouting(context.text),
             signals.insult(context.text),
             signals.emphasis(context.text),
-            signals.public_complaint(context.public, probability, s.complaint_min_probability),
+            signals.public_complaint(context.public, complaint, s.complaint_min_probability),
             signals.vip(context.customer_tier, s.vip_tiers, probability),
         ]
         counted = [signal for signal in fired if signal and s.weight(signal.name) > 0]
@@ -180,6 +183,14 @@ def _topic_label(topic: str | None) -> str | None:
     if not topic:
         return None
     return _TOPIC_LABELS.get(topic, topic.replace("_", " "))
+
+
+def _routine_confidence(context: TurnContext, s: DetectionSettings) -> float:
+    """How sure rasa is that this is a routine request it can answer (0 when it is not one)."""
+    special = {*s.complaint_intents, *s.human_intents, *s.fallback_intents}
+    if context.intent is None or context.intent in special or context.intent_confidence is None:
+        return 0.0
+    return context.intent_confidence
 
 
 def _failures(context: TurnContext, s: DetectionSettings) -> int:
