@@ -7,7 +7,8 @@ from tests.test_handoff_flow import Agent, Customer, agents, team  # noqa: F401 
 
 
 def test_a_hand_back_then_routine_questions_stay_with_the_bot(
-    server: LiveServer, team: dict[str, Agent]  # noqa: F811 (the fixture)
+    server: LiveServer,
+    team: dict[str, Agent],  # noqa: F811 (the fixture)
 ) -> None:
     ana = team["ana"]
     ana.presence("online")
