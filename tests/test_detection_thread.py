@@ -37,6 +37,14 @@ class TestThreadSignals:
         assert signals.bot_failing(1, 4, 2) is None
         assert signals.bot_failing(2, 4, 2) == Signal("bot_failing", 0.5, "bot failed 2 of 4 times")
 
+    def test_an_unsure_request_human_intent_is_not_a_request(self) -> None:
+        question = "Quels sont vos horaires d'ouverture ?"
+        assert (
+            signals.asked_for_human(question, "request_human", ["request_human"], 0.3, 0.45) is None
+        )
+        sure = signals.asked_for_human("hmm", "request_human", ["request_human"], 0.9, 0.45)
+        assert sure is not None
+
     def test_the_same_problem_raised_again_is_noticed(self, detector: Detector) -> None:
         first = "my order FH-20931 never arrived, can you check please?"
         again = "Hello, my order FH-20931 has still not arrived, could you check?"

@@ -143,7 +143,13 @@ class Detector:
             signals.complaint_intent(
                 context.intent, context.intent_confidence, s.complaint_intents
             ),
-            signals.asked_for_human(context.text, context.intent, s.human_intents),
+            signals.asked_for_human(
+                context.text,
+                context.intent,
+                s.human_intents,
+                context.intent_confidence,
+                s.low_confidence_below,
+            ),
             signals.fallbacks(fallbacks, s.fallbacks_to_escalate),
             signals.low_confidence(context.intent_confidence, s.low_confidence_below),
             signals.repetition(context.text, context.recent_texts),

@@ -65,9 +65,20 @@ def complaint_intent(
     return Signal("complaint_intent", confidence, f"{intent} intent {confidence:.2f}")
 
 
-def asked_for_human(text: str, intent: str | None, human_intents: list[str]) -> Signal | None:
-    """The customer asked for a person, by intent or in so many words."""
-    if intent in human_intents or _HUMAN.search(text):
+def asked_for_human(
+    text: str,
+    intent: str | None,
+    human_intents: list[str],
+    confidence: float | None = None,
+    minimum: float = 0.0,
+) -> Signal | None:
+    """The customer asked for a person, in so many words or by an intent rasa is sure of.
+
+    The intent counts from `minimum` confidence: an unsure guess (a question in a
+    language the NLU data lacks, say) is not a request for a person.
+    """
+    sure = confidence is None or confidence >= minimum
+    if (intent in human_intents and sure) or _HUMAN.search(text):
         return Signal("asked_for_human", 1.0, "asked for a person")
     return None
 
