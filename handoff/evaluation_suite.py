@@ -315,6 +315,7 @@ def draw_suite(results: Sequence[SetResult], path: Path) -> None:
     right.bar(range(len(routine)), [r.false_escalations or 0 for r in routine], color="tab:red")
     right.set_xticks(list(range(len(routine))), [r.name for r in routine], rotation=45, ha="right")
     right.set_ylim(0, max(0.1, *(r.false_escalations or 0 for r in routine)))
+    right.axhline(0.02, color="grey", linestyle=":", linewidth=1)
     right.set_title("Routine questions escalated")
     figure.tight_layout()
     try:
