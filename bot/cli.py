@@ -157,6 +157,9 @@ def _handoff_suite(args: argparse.Namespace, settings: Settings, detector: Detec
     with contextlib.ExitStack() as stack:
         understand = None
         if model.is_file():  # routine questions get the intents the bot would see
+            from bot.engine.logs import quiet_rasa
+
+            quiet_rasa()
             nlu = stack.enter_context(NluModel.open(model))
 
             def understand(text: str) -> tuple[str | None, float | None]:

@@ -37,7 +37,7 @@ class RasaProject:
             domain=Path(settings.domain),
             data=tuple(Path(p) for p in settings.data),
             actions=settings.actions,
-            not_training_data=(Path(settings.handoff_examples),),
+            not_training_data=_handoff_examples(Path(settings.handoff_examples)),
         )
         for key, path in (("project.config", project.config), ("project.domain", project.domain)):
             if not path.is_file():
@@ -105,3 +105,8 @@ def train(project: RasaProject, model_dir: Path) -> Path:
         raise ModelMissing(f"training failed (rasa exit code {result.code}); see the log above")
     print(f"Trained {path.name} in {time.perf_counter() - started:.1f} s.", flush=True)
     return Path(result.model)
+
+
+def _handoff_examples(examples: Path) -> tuple[Path, ...]:
+    """The handoff detector's example files (not rasa's): the file and `examples/` beside it."""
+    return (examples, *sorted((examples.parent / "examples").glob("*.yml")))
