@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.config import LimitsSettings
@@ -43,6 +44,7 @@ from bot.store import Database
 from core.errors import BadRequest, PayloadTooLarge
 from core.messages import FALLBACK_INTENTS, Inbound, Outbound, StoredMessage, Thread, ThreadState
 from core.ports import Engine, Parse
+from core.states import ThreadEvent
 from handoff.detection import Detector, HandoffDecision, TurnContext
 from handoff.escalation import Escalation
 from handoff.rating import parse_rating
@@ -218,7 +220,12 @@ class MessagePipeline:
 
     async def _context(self, turn: Turn, parse: Parse) -> TurnContext:
         recent = await self.store.messages.recent_customer_messages(turn.thread.id, HISTORY + 1)
-        earlier = [m for m in recent if m.id != turn.message.id][-HISTORY:]
+        handed_back = await self._handed_back_at(turn.thread)
+        earlier = [
+            m
+            for m in recent
+            if m.id != turn.message.id and (handed_back is None or m.created_at > handed_back)
+        ][-HISTORY:]
         fallbacks = 0
         for past in reversed(earlier):
             if past.intent not in FALLBACK_INTENTS:
@@ -230,10 +237,24 @@ class MessagePipeline:
             intent_confidence=parse.confidence,
             recent_texts=tuple(m.text for m in earlier),
             recent_scores=tuple(m.negativity for m in earlier if m.negativity is not None),
+            recent_intents=tuple(m.intent for m in earlier),
+            recent_confidences=tuple(m.intent_confidence for m in earlier),
             fallbacks_in_a_row=fallbacks,
             public=turn.thread.public or bool(turn.metadata.get("public")),
             customer_tier=turn.metadata.get("tier"),
         )
+
+    async def _handed_back_at(self, thread: Thread) -> datetime | None:
+        """When people last handed the thread back to the bot (None: never).
+
+        What the customer wrote before that is history the people dealt with: it must
+        not escalate the thread again ("asked for a person" once already).
+        """
+        if thread.escalated_at is None:
+            return None
+        moves = await self.store.threads.moves(thread.id)
+        backs = [move.created_at for move in moves if move.event == ThreadEvent.HAND_BACK.value]
+        return backs[-1] if backs else None
 
     async def _answer_once(self, turn: Turn, *, repeated: bool, sent: bool) -> list[StoredMessage]:
         """Answer a message unless a delivery of it is being or was answered already."""

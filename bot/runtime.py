@@ -25,7 +25,7 @@ from bot.store.migrate import upgrade_async
 from bot.web.auth import Authenticator
 from core.errors import CannotPush, ConfigError
 from core.messages import StoredMessage, Thread
-from handoff.detection import Detector
+from handoff.detection import DetectionSettings, Detector
 from handoff.events import EventBus, RedisEventBus
 from handoff.services import Handoff
 from handoff.settings import load_handoff_settings
@@ -159,9 +159,14 @@ async def _no_model_yet(model_path: Path) -> None:
     del model_path  # replaced by `Services.reload_model` before any training starts
 
 
-def build_detector(settings: Settings, project: RasaProject) -> Detector:
-    """The handoff detector, trained on the handoff examples and the project's NLU data."""
-    detection = load_handoff_settings(settings.project.handoff).detection
+def build_detector(
+    settings: Settings, project: RasaProject, detection: DetectionSettings | None = None
+) -> Detector:
+    """The handoff detector, its classifier loaded from its store or trained and stored.
+
+    It learns from the handoff examples and the project's NLU data.
+    """
+    detection = detection or load_handoff_settings(settings.project.handoff).detection
     examples = Path(settings.project.handoff_examples)
     return Detector.from_settings(detection, examples, project.files())
 

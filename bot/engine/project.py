@@ -38,7 +38,7 @@ class RasaProject:
             domain=Path(settings.domain),
             data=tuple(Path(p) for p in settings.data),
             actions=settings.actions,
-            not_training_data=(Path(settings.handoff_examples),),
+            not_training_data=_handoff_examples(Path(settings.handoff_examples)),
         )
         for key, path in (("project.config", project.config), ("project.domain", project.domain)):
             if not path.is_file():
@@ -129,3 +129,8 @@ def _components(config: Path) -> int:
     if not isinstance(data, dict):
         return 1
     return sum(len(data.get(key) or []) for key in ("pipeline", "policies")) or 1
+
+
+def _handoff_examples(examples: Path) -> tuple[Path, ...]:
+    """The handoff detector's example files (not rasa's): the file and `examples/` beside it."""
+    return (examples, *sorted((examples.parent / "examples").glob("*.yml")))

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 WORDS_FOR_NUMBERS = {2: "two", 3: "three", 4: "four", 5: "five"}
 
-# Asking for a person, in the languages the brand serves.
+# Asking for a person, in the languages the brand serves. ("How do I contact customer
+# service?" asks for contact details, which the bot has: "contact" is not on the list.)
 _HUMAN = re.compile(
     r"\b(?:"
-    r"(?:talk|speak|chat|get|connect|put|transfer|pass|reach|contact)\w*\b.{0,30}\b"
+    r"(?:talk|speak|chat|get|connect|put|transfer|pass)\w*\b.{0,30}\b"
     r"(?:human|person|people|agent|representative|rep|operator|someone|somebody|staff|"
     r"manager|supervisor|advisor|adviser|assistant|customer (?:service|care|support))"
     r"|real (?:person|human|people)|live (?:agent|person|chat)|human (?:being|agent|please)"
@@ -48,11 +49,12 @@ class Signal:
     reason: str
 
 
-def complaint(probability: float, minimum: float) -> Signal | None:
-    """The classifier thinks this is a complaint or frustration."""
+def complaint(probability: float, minimum: float, topic: str | None = None) -> Signal | None:
+    """The classifier thinks this is a complaint or frustration (about `topic`)."""
     if probability < minimum:
         return None
-    return Signal("complaint", probability, f"complaint {probability:.2f}")
+    about = f": {topic}" if topic else ""
+    return Signal("complaint", probability, f"complaint {probability:.2f}{about}")
 
 
 def complaint_intent(
@@ -64,9 +66,20 @@ def complaint_intent(
     return Signal("complaint_intent", confidence, f"{intent} intent {confidence:.2f}")
 
 
-def asked_for_human(text: str, intent: str | None, human_intents: list[str]) -> Signal | None:
-    """The customer asked for a person, by intent or in so many words."""
-    if intent in human_intents or _HUMAN.search(text):
+def asked_for_human(
+    text: str,
+    intent: str | None,
+    human_intents: list[str],
+    confidence: float | None = None,
+    minimum: float = 0.0,
+) -> Signal | None:
+    """The customer asked for a person, in so many words or by an intent rasa is sure of.
+
+    The intent counts from `minimum` confidence: an unsure guess (a question in a
+    language the NLU data lacks, say) is not a request for a person.
+    """
+    sure = confidence is None or confidence >= minimum
+    if (intent in human_intents and sure) or _HUMAN.search(text):
         return Signal("asked_for_human", 1.0, "asked for a person")
     return None
 
@@ -98,6 +111,23 @@ def repetition(text: str, recent: tuple[str, ...]) -> Signal | None:
         if theirs and len(mine & theirs) / len(mine | theirs) >= 0.6:
             return Signal("repetition", 1.0, "repeated themselves")
     return None
+
+
+def same_problem(raised_before: int) -> Signal | None:
+    """The customer raises a problem they raised before (their messages mean the same)."""
+    if raised_before < 1:
+        return None
+    times = "asked twice" if raised_before == 1 else f"raised {raised_before + 1} times"
+    return Signal("same_problem", 1.0, times)
+
+
+def bot_failing(failures: int, window: int, needed: int) -> Signal | None:
+    """The bot failed to understand or was unsure on several of the last messages."""
+    if failures < needed:
+        return None
+    return Signal(
+        "bot_failing", min(1.0, failures / window), f"bot failed {failures} of {window} times"
+    )
 
 
 def negative_trend(current: float, recent: tuple[float, ...], window: int) -> Signal | None:
