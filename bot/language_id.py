@@ -1,0 +1,193 @@
+"""Which of the brand's languages a customer writes in, from their messages.
+
+Channels do not always say (rasa's REST channel never does), and when they do it is
+the customer's app or browser setting, not the language of what they wrote. So the
+language is read from the text itself, among the brand's languages only
+(`brand.languages`), by lingua (`lingua-language-detector`: character n-gram models
+of each language, shipped inside the package, nothing downloaded; chosen over
+py3langid for being right more often on short chat messages, see the README), with a
+small lexicon of chat words in front of it for the one- to three-word messages where
+any statistical model guesses ("Bonjour", "danke", "grazie").
+
+Very short or ambiguous messages ("ok", "FH-10234", "👍", "si") say nothing about
+the language: `identify` returns None for them and `conversation_language` keeps the
+customer's previous language, then the channel's hint.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+# One-, two- and three-word chat messages whose language no model can tell from so
+# few letters, written without accents. Words shared between the languages ("no",
+# "si", "ok", "super") are left out on purpose.
+CHAT_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        "hi hello hiya thanks thank thx ty cheers bye goodbye yes yeah yep nope "
+        "please morning evening afternoon"
+        .split()
+    ),
+    "fr": frozenset(
+        "bonjour bonsoir salut coucou bjr slt merci mrc oui ouais ouai d'accord daccord "
+        "revoir svp stp desole bonne journee soiree beaucoup"
+        .split()
+    ),
+    "es": frozenset(
+        "hola buenas buenos gracias grax adios vale chao chau dias tardes noches "
+        "claro perdon porfa muchas"
+        .split()
+    ),
+    "de": frozenset(
+        "hallo moin servus danke dankeschon tschuss tschau ja jaa nein nee genau "
+        "bitte guten morgen abend vielen dank gruezi gruss"
+        .split()
+    ),
+    "it": frozenset(
+        "ciao buongiorno buonasera salve grazie grz arrivederci prego certo scusa"
+        .split()
+    ),
+}
+MAX_LEXICON_WORDS = 3
+
+_NOISE = re.compile(
+    r"https?://\S+|www\.\S+|\S+@\S+\.\S+|@\w+"  # links, e-mail addresses, mentions
+    r"|\b[a-z]{1,3}-?\d+\b"  # order numbers and other references (FH-10234)
+    r"|\d+|[#_]",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+@dataclass(frozen=True)
+class LanguageGuess:
+    """A language and how sure the identifier is (0-1, among the brand's languages)."""
+
+    language: str
+    confidence: float
+
+
+class LanguageIdentifier:
+    """Tells which of a fixed set of languages a short message is in."""
+
+    def __init__(
+        self,
+        languages: Sequence[str],
+        *,
+        min_confidence: float = 0.4,
+        min_letters: int = 3,
+    ) -> None:
+        """Identify among `languages` (ISO 639-1 codes, e.g. `["en", "fr"]`).
+
+        Args:
+            languages: The brand's languages; codes the model does not know are
+                matched by the lexicon only, if it has them.
+            min_confidence: Below this confidence (lingua's, among the brand's
+                languages) the model's guess counts as unsure (None).
+            min_letters: Messages with fewer letters are never identified.
+        """
+        self.languages = tuple(dict.fromkeys(code.lower() for code in languages))
+        self.min_confidence = min_confidence
+        self.min_letters = min_letters
+
+    def identify(self, text: str) -> LanguageGuess | None:
+        """The language of `text`, or None when the text is too short or ambiguous."""
+        if len(self.languages) == 1:
+            return LanguageGuess(self.languages[0], 1.0)
+        cleaned = _NOISE.sub(" ", text)
+        words = [_plain(word) for word in _WORD.findall(cleaned)]
+        if sum(len(word) for word in words) < self.min_letters:
+            return None
+        if len(words) <= MAX_LEXICON_WORDS:
+            from_lexicon = self._from_lexicon(words)
+            if from_lexicon is not None:
+                return from_lexicon
+        return self._from_model(cleaned)
+
+    def ranked(self, text: str) -> list[LanguageGuess]:
+        """Every brand language the model knows, most likely first."""
+        model = _model(tuple(code for code in self.languages if code in _known_languages()))
+        if model is None:
+            return []
+        return [
+            LanguageGuess(found.language.iso_code_639_1.name.lower(), float(found.value))
+            for found in model.compute_language_confidence_values(text)
+        ]
+
+    def _from_lexicon(self, words: Sequence[str]) -> LanguageGuess | None:
+        """The one language whose chat words these are, if there is exactly one."""
+        votes = {
+            code
+            for word in words
+            for code in self.languages
+            if word in CHAT_WORDS.get(code, frozenset())
+        }
+        return LanguageGuess(votes.pop(), 1.0) if len(votes) == 1 else None
+
+    def _from_model(self, text: str) -> LanguageGuess | None:
+        ranked = self.ranked(text)
+        if not ranked or ranked[0].confidence < self.min_confidence:
+            return None
+        return ranked[0]
+
+
+def conversation_language(
+    identifier: LanguageIdentifier,
+    text: str,
+    earlier: Iterable[str] = (),
+    hint: str | None = None,
+) -> str | None:
+    """The language to answer `text` in.
+
+    Args:
+        identifier: The brand's identifier.
+        text: The customer's latest message.
+        earlier: Their earlier messages in the conversation, oldest first.
+        hint: What the channel says (the browser's or app's language), if anything.
+
+    Returns:
+        The language of `text` when it tells; else that of the latest earlier message
+        that tells; else the hint when it is a brand language; else None (the
+        brand's default language then applies).
+    """
+    for message in [text, *reversed(list(earlier))]:
+        guess = identifier.identify(message)
+        if guess is not None:
+            return guess.language
+    wanted = hint.split("-")[0].lower() if hint else None
+    return wanted if wanted in identifier.languages else None
+
+
+def _plain(word: str) -> str:
+    """Lower case, without accents ("Tschüss" -> "tschuss")."""
+    decomposed = unicodedata.normalize("NFKD", word.lower().replace("ß", "ss"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("\u2019", "'")
+
+
+@lru_cache(maxsize=1)
+def _known_languages() -> frozenset[str]:
+    from lingua import IsoCode639_1
+
+    return frozenset(name.lower() for name in dir(IsoCode639_1) if name.isupper())
+
+
+@lru_cache(maxsize=8)
+def _model(languages: tuple[str, ...]) -> Any:
+    """lingua's detector for `languages`; each language's model loads on first use."""
+    if len(languages) < 2:
+        return None
+    from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+    codes = [getattr(IsoCode639_1, code.upper()) for code in languages]
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
+
+
+def preload(languages: Sequence[str]) -> None:
+    """Load the models now (about 4 s for five languages) rather than on first use."""
+    identifier = LanguageIdentifier(languages)
+    for sample in ("hello there, how are you", "bonjour, comment allez-vous"):
+        identifier.ranked(sample)
