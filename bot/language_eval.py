@@ -35,7 +35,7 @@ _ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 
 def held_out_messages(folder: Path, default_language: str) -> list[tuple[str, str]]:
     """(text, language) of every example in `folder`'s held-out NLU files."""
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for path in sorted(folder.glob("held_out*.yml")):
         suffix = path.stem.removeprefix("held_out").lstrip("_")
         language = suffix or default_language
@@ -50,7 +50,7 @@ def held_out_messages(folder: Path, default_language: str) -> list[tuple[str, st
 
 def sentiment_messages(folder: Path, languages: Sequence[str]) -> list[tuple[str, str]]:
     """(text, language) of the multilingual-sentiment test files of `languages`."""
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for language in languages:
         path = folder / f"{SENTIMENT_FILES.get(language, language)}-test.csv"
         if path.is_file():

@@ -17,40 +17,45 @@ customer's previous language, then the channel's hint.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
+
+from bot.messages import Inbound
+
+# Set beside `metadata.language` by `with_language`: where the language came from
+# (`text`, `conversation` or `channel`), so that later steps do not decide again.
+LANGUAGE_FROM = "language_from"
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
 
 # One-, two- and three-word chat messages whose language no model can tell from so
 # few letters, written without accents. Words shared between the languages ("no",
 # "si", "ok", "super") are left out on purpose.
 CHAT_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(
+    "en": _words(
         "hi hello hiya thanks thank thx ty cheers bye goodbye yes yeah yep nope "
         "please morning evening afternoon"
-        .split()
     ),
-    "fr": frozenset(
+    "fr": _words(
         "bonjour bonsoir salut coucou bjr slt merci mrc oui ouais ouai d'accord daccord "
         "revoir svp stp desole bonne journee soiree beaucoup"
-        .split()
     ),
-    "es": frozenset(
+    "es": _words(
         "hola buenas buenos gracias grax adios vale chao chau dias tardes noches "
         "claro perdon porfa muchas"
-        .split()
     ),
-    "de": frozenset(
+    "de": _words(
         "hallo moin servus danke dankeschon tschuss tschau ja jaa nein nee genau "
         "bitte guten morgen abend vielen dank gruezi gruss"
-        .split()
     ),
-    "it": frozenset(
-        "ciao buongiorno buonasera salve grazie grz arrivederci prego certo scusa"
-        .split()
-    ),
+    "it": _words("ciao buongiorno buonasera salve grazie grz arrivederci prego certo scusa"),
 }
 MAX_LEXICON_WORDS = 3
 
@@ -135,12 +140,20 @@ class LanguageIdentifier:
         return ranked[0]
 
 
+@dataclass(frozen=True)
+class LanguageChoice:
+    """The language to answer in, and what told it: `text`, `conversation` or `channel`."""
+
+    language: str
+    source: str
+
+
 def conversation_language(
     identifier: LanguageIdentifier,
     text: str,
     earlier: Iterable[str] = (),
     hint: str | None = None,
-) -> str | None:
+) -> LanguageChoice | None:
     """The language to answer `text` in.
 
     Args:
@@ -154,12 +167,49 @@ def conversation_language(
         that tells; else the hint when it is a brand language; else None (the
         brand's default language then applies).
     """
-    for message in [text, *reversed(list(earlier))]:
+    guess = identifier.identify(text)
+    if guess is not None:
+        return LanguageChoice(guess.language, "text")
+    for message in reversed(list(earlier)):
         guess = identifier.identify(message)
         if guess is not None:
-            return guess.language
+            return LanguageChoice(guess.language, "conversation")
     wanted = hint.split("-")[0].lower() if hint else None
-    return wanted if wanted in identifier.languages else None
+    return LanguageChoice(wanted, "channel") if wanted in identifier.languages else None
+
+
+def with_language(
+    inbound: Inbound,
+    languages: Sequence[str],
+    earlier: Sequence[str] = (),
+    known: str | None = None,
+) -> Inbound:
+    """`inbound` with `metadata.language` set to the language the customer writes in.
+
+    What they wrote wins over what the channel says (a browser's language is often
+    not the customer's); the channel's own value is kept as `channel_language`.
+
+    Args:
+        inbound: The customer's message.
+        languages: The brand's languages, the default first.
+        earlier: The customer's earlier messages in this thread, oldest first.
+        known: The language already known for the thread (e.g. `Thread.language`),
+            used when neither this message nor the earlier ones tell.
+    """
+    metadata = dict(inbound.metadata)
+    if metadata.get(LANGUAGE_FROM):
+        return inbound
+    channel = metadata.get("language")
+    hint = channel if isinstance(channel, str) else None
+    choice = conversation_language(
+        LanguageIdentifier(languages), inbound.text, earlier, known or hint
+    )
+    if choice is None:
+        return inbound
+    if hint and hint != choice.language:
+        metadata["channel_language"] = hint
+    metadata.update({"language": choice.language, LANGUAGE_FROM: choice.source})
+    return replace(inbound, metadata=metadata)
 
 
 def _plain(word: str) -> str:
@@ -175,19 +225,27 @@ def _known_languages() -> frozenset[str]:
     return frozenset(name.lower() for name in dir(IsoCode639_1) if name.isupper())
 
 
-@lru_cache(maxsize=8)
+_loading = threading.Lock()
+_models: dict[tuple[str, ...], Any] = {}
+
+
 def _model(languages: tuple[str, ...]) -> Any:
-    """lingua's detector for `languages`; each language's model loads on first use."""
+    """The lingua detector for `languages`, built once (its models load in 2-10 s)."""
     if len(languages) < 2:
         return None
-    from lingua import IsoCode639_1, LanguageDetectorBuilder
+    with _loading:
+        if languages not in _models:
+            from lingua import IsoCode639_1, LanguageDetectorBuilder
 
-    codes = [getattr(IsoCode639_1, code.upper()) for code in languages]
-    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
+            codes = [getattr(IsoCode639_1, code.upper()) for code in languages]
+            builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
+            _models[languages] = builder.with_preloaded_language_models().build()
+        return _models[languages]
 
 
-def preload(languages: Sequence[str]) -> None:
-    """Load the models now (about 4 s for five languages) rather than on first use."""
+def warm_up(languages: Sequence[str]) -> None:
+    """Load the models for `languages` in a background thread, before the first message."""
     identifier = LanguageIdentifier(languages)
-    for sample in ("hello there, how are you", "bonjour, comment allez-vous"):
-        identifier.ranked(sample)
+    threading.Thread(
+        target=identifier.ranked, args=("warm up",), name="language-models", daemon=True
+    ).start()

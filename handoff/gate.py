@@ -20,13 +20,15 @@ public thread there.
 
 from __future__ import annotations
 
-import re
+import asyncio
 from typing import Any
 
 from bot.engine import RasaEngine
 from bot.engine.rasa_engine import Parse
+from bot.language_id import with_language
 from bot.messages import Inbound, Outbound, StoredMessage, Thread
 from handoff.detection import Detector, HandoffDecision, TurnContext
+from handoff.ratings import parse_rating
 from handoff.service import Escalation, HandoffService
 from handoff.states import ThreadState
 from handoff.store import HandoffStore
@@ -37,16 +39,6 @@ OVERHEARD_SIGNALS = frozenset(
     {"complaint", "complaint_intent", "asked_for_human", "public_complaint"}
 )
 HISTORY = 6
-_RATING = re.compile(r"^\s*([1-5])(?:\s*(?:/\s*5|stars?|\*|out of 5))?\s*[.!]?\s*$", re.IGNORECASE)
-
-
-def parse_rating(text: str) -> int | None:
-    """A 1-5 satisfaction rating ("4", "4/5", "5 stars", "⭐⭐⭐"), or None."""
-    stars = text.strip().count("⭐")
-    if stars and not text.replace("⭐", "").strip():
-        return min(stars, 5)
-    match = _RATING.match(text)
-    return int(match.group(1)) if match else None
 
 
 def handoff_request(reply: Outbound) -> dict[str, Any] | None:
@@ -79,6 +71,11 @@ class HandoffGate:
         self, thread: Thread, inbound: Inbound, message: StoredMessage
     ) -> list[Outbound]:
         """Answer, escalate, or stay silent for a human."""
+        recent = await self.handoff_store.recent_customer_messages(thread.id, HISTORY + 1)
+        earlier = [m.text for m in recent if m.id != message.id]
+        inbound = await asyncio.to_thread(
+            with_language, inbound, self.service.templates.languages, earlier, thread.language
+        )
         public_chat = inbound.metadata.get("continue_from")
         if isinstance(public_chat, str):
             continued = await self.service.continue_privately(thread, public_chat)
@@ -90,7 +87,8 @@ class HandoffGate:
             return []
         if state is ThreadState.RESOLVED:
             await self.handoff_store.close(thread.id, rating=parse_rating(inbound.text))
-            return [self.service.templates.render("utter_rating_thanks")]
+            language = inbound.metadata.get("language")
+            return [self.service.templates.render("utter_rating_thanks", language)]
         prepared = self._prepared_answer(inbound)
         if prepared is not None:
             return prepared
@@ -131,13 +129,14 @@ class HandoffGate:
     def _prepared_answer(self, inbound: Inbound) -> list[Outbound] | None:
         """The template for a channel command or a message without text, if it is one."""
         templates = self.service.templates
+        language = inbound.metadata.get("language")
         command = inbound.metadata.get("command")
         if isinstance(command, str) and f"utter_command_{command}" in templates.responses:
-            return [templates.render(f"utter_command_{command}")]
+            return [templates.render(f"utter_command_{command}", language)]
         attachment = inbound.metadata.get("attachment")
         if isinstance(attachment, dict) and not attachment.get("caption"):
-            kind = attachment.get("kind") or "attachment"
-            return [templates.render("utter_non_text", kind=str(kind).replace("_", " "))]
+            kind = str(attachment.get("kind") or "attachment").replace("_", " ")
+            return [templates.render("utter_non_text", language, kind=kind)]
         return None
 
     async def _context(

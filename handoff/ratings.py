@@ -72,8 +72,13 @@ for _score, _phrases in {
     for _phrase in _phrases:
         _WORDS.setdefault(_phrase, _score)
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Words that may stand beside a score without making the message something else.
-_FILLER = frozenset(
+_FILLER = _words(
     """
     a an the and but so very really quite just overall service help helpful support
     agent team staff experience chat answer reply thanks thank you thx ty cheers rating
@@ -87,7 +92,7 @@ _FILLER = frozenset(
     il lo gli un una e ma molto davvero servizio aiuto operatore squadra esperienza
     grazie mille do voto era e su da per stelle stella sternen etoiles etoile points
     punkte punti puntos
-    """.split()
+    """
 )
 
 _NUMBER = re.compile(

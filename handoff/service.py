@@ -162,7 +162,11 @@ class HandoffService:
             and escalation.private_link
             and self.settings.routing.public_channels_reply_publicly
         ):
-            return [self.templates.render("utter_public_complaint", link=escalation.private_link)]
+            return [
+                self.templates.render(
+                    "utter_public_complaint", escalation.language, link=escalation.private_link
+                )
+            ]
         return notices
 
     async def continue_privately(
@@ -222,7 +226,7 @@ class HandoffService:
             and earlier.presence is not Presence.OFFLINE
             and await self._assign(moved, earlier, actor="system", notify=False)
         ):
-            return [self._assigned_notice(earlier)]
+            return [self._assigned_notice(earlier, moved.language)]
         return await self._route(moved, actor="system")
 
     async def customer_wrote(self, thread: Thread, message: StoredMessage) -> None:
@@ -431,7 +435,7 @@ class HandoffService:
         now = self._clock()
         agent = choose_agent(snapshots, request, now)
         if agent is not None and await self._assign(thread, agent, actor=actor, notify=notify):
-            return [] if notify else [self._assigned_notice(agent)]
+            return [] if notify else [self._assigned_notice(agent, thread.language)]
         if anyone_on_shift(snapshots, request, now):
             queued = await self.handoff_store.threads_in([_S.QUEUED])
             position = next((i for i, t in enumerate(queued, 1) if t.id == thread.id), len(queued))
@@ -441,12 +445,14 @@ class HandoffService:
             handle = timedelta(minutes=self.settings.routing.handle_time_minutes)
             wait = estimated_wait(position, working, handle)
             notice = self.templates.render(
-                "utter_handoff_queued", position=position, wait=_minutes(wait)
+                "utter_handoff_queued", thread.language, position=position, wait=_minutes(wait)
             )
         elif (opening := next_opening(snapshots, request, now)) > now:
-            notice = self.templates.render("utter_handoff_closed", opening=_when(opening, now))
+            notice = self.templates.render(
+                "utter_handoff_closed", thread.language, opening=_when(opening, now)
+            )
         else:  # within working hours, but nobody is online
-            notice = self.templates.render("utter_handoff_unstaffed")
+            notice = self.templates.render("utter_handoff_unstaffed", thread.language)
         return await self._say(thread, notice, notify)
 
     async def _assign(
@@ -459,11 +465,11 @@ class HandoffService:
             return False
         self.events.publish("thread.assigned", thread_id=thread.id, agent_id=agent.id)
         if notify:
-            await self._say(moved, self._assigned_notice(agent), True)
+            await self._say(moved, self._assigned_notice(agent, moved.language), True)
         return True
 
-    def _assigned_notice(self, agent: AgentSnapshot) -> Outbound:
-        return self.templates.render("utter_handoff_assigned", agent=agent.display_name)
+    def _assigned_notice(self, agent: AgentSnapshot, language: str | None) -> Outbound:
+        return self.templates.render("utter_handoff_assigned", language, agent=agent.display_name)
 
     async def _say(self, thread: Thread, notice: Outbound, notify: bool) -> list[Outbound]:
         """Return a notice for the current response, or push it now."""
@@ -474,7 +480,7 @@ class HandoffService:
         return []
 
     async def _notify(self, thread: Thread, template: str, **values: object) -> None:
-        await self._say(thread, self.templates.render(template, **values), True)
+        await self._say(thread, self.templates.render(template, thread.language, **values), True)
 
     async def _move(
         self,
