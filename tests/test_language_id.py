@@ -99,7 +99,7 @@ def test_the_identifier_is_right_on_the_held_out_messages(
     pairs = held_out_messages(ROOT / "tests" / "nlu", "en")
     assert {language for _, language in pairs} == set(BRAND)
     guesses = [identifier.identify(text) for text, _ in pairs]
-    decided = [(g.language, language) for g, (_, language) in zip(guesses, pairs) if g]
+    decided = [(g.language, language) for g, (_, language) in zip(guesses, pairs, strict=True) if g]
     right = sum(1 for guessed, language in decided if guessed == language)
     assert len(decided) >= 0.9 * len(pairs)  # few left undecided
     assert right >= 0.98 * len(decided)  # and those decided nearly always right
