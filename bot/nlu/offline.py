@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import yaml
 
 from bot.errors import BotError, ModelMissing
+from bot.nlu import e5, minilm
 
 if TYPE_CHECKING:
     from rasa.core.agent import Agent
@@ -26,6 +27,12 @@ if TYPE_CHECKING:
 
 FALLBACK_COMPONENT = "FallbackClassifier"
 T = TypeVar("T")
+
+
+def forget_encoded_texts() -> None:
+    """Empty the sentence encoders' caches, so that timings include the encoding."""
+    minilm.forget_encoded_texts()
+    e5.forget_encoded_texts()
 
 
 class PipelineError(BotError):
@@ -127,8 +134,6 @@ def train_nlu_model(config: Path, nlu_file: Path, output: Path, name: str) -> tu
     """
     from rasa.model_training import train_nlu
 
-    from bot.nlu.minilm import forget_encoded_texts
-
     forget_encoded_texts()
     started = time.perf_counter()
     with _no_training_cache():
@@ -151,8 +156,6 @@ class NluModel:
     def open(cls, path: Path) -> Iterator[NluModel]:
         """Load the model at `path`."""
         from rasa.core.agent import Agent
-
-        from bot.nlu.minilm import forget_encoded_texts
 
         loop = asyncio.new_event_loop()
         try:

@@ -1,53 +1,42 @@
-"""The frustration and complaint classifier: character and word n-grams, logistic regression.
+"""The complaint classifier: a logistic regression on the shared multilingual embedding.
 
-Character n-grams carry across languages and spelling mistakes, so a few hundred
-examples in `data/handoff/frustration.yml` go a long way. The designers' NLU data
-adds more: complaint intents count as frustrated, the routine intents as calm, so a
-plain "when is customer service open?" is not mistaken for a complaint because
-complaints also mention customer service. Training takes about a second, so the
-model is trained at start-up rather than shipped.
+Each message is embedded once by multilingual-e5-small (`bot.nlu.e5`, the same vector
+rasa's intent classifier uses), so the classifier itself costs one dot product. It
+learns from the designers' examples (`handoff.detection.examples`), in every language
+they wrote, and from the NLU data (complaint intents are complaints, routine intents
+are not). Each complaint topic keeps its centroid, so a complaint is also told what it
+is about ("late delivery").
+
+Embedding several thousand examples takes a minute, so a trained classifier is stored
+as plain arrays under the cache folder, named by a hash of everything it learned
+from; `python -m bot train` trains it, and the bot loads it at start.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
+from numpy.typing import NDArray
 
 from bot.errors import ConfigError
+from bot.nlu.e5 import E5Encoder
+from handoff.detection.examples import LEGACY_TOPIC, Example
+from handoff.detection.settings import ClassifierOptions
 
-LABELS = ("calm", "frustrated")
+logger = logging.getLogger(__name__)
+
+Array = NDArray[np.float32]
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\{[^}]*\}")
-
-
-def read_examples(path: Path) -> tuple[list[str], list[int]]:
-    """Texts and labels (1 = frustrated) from the examples file.
-
-    Raises:
-        ConfigError: The file is missing, malformed, or lacks either kind.
-    """
-    try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise ConfigError(str(path), "", f"cannot read the examples: {error}") from None
-    texts: list[str] = []
-    labels: list[int] = []
-    for label, name in enumerate(LABELS):
-        by_language = (data or {}).get(name)
-        if not isinstance(by_language, dict) or not by_language:
-            raise ConfigError(str(path), name, "expected examples grouped by language")
-        for language, examples in by_language.items():
-            if not isinstance(examples, list):
-                raise ConfigError(str(path), f"{name}.{language}", "expected a list of texts")
-            texts.extend(str(example) for example in examples)
-            labels.extend([label] * len(examples))
-    return texts, labels
+# Bump when the training changes, so that stored classifiers are trained again.
+_FORMAT = "complaint-lr-1"
 
 
 def read_nlu_examples(
@@ -65,6 +54,8 @@ def read_nlu_examples(
             data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as error:
             raise ConfigError(str(path), "nlu", f"cannot read the NLU data: {error}") from None
+        if not isinstance(data, dict):
+            continue
         for block in data.get("nlu") or []:
             intent = block.get("intent") if isinstance(block, dict) else None
             if not intent or intent in ignored or not isinstance(block.get("examples"), str):
@@ -77,42 +68,145 @@ def read_nlu_examples(
     return texts, labels
 
 
-class FrustrationClassifier:
-    """P(frustrated or complaining) for a customer message."""
+def topic_label(topic: str) -> str:
+    """How a topic key reads to an agent: "late_delivery" -> "late delivery"."""
+    return topic.replace("_", " ")
 
-    def __init__(self, pipeline: Pipeline) -> None:
-        self._pipeline = pipeline
+
+class ComplaintClassifier:
+    """P(complaint or frustration) for a customer message, and what it is about."""
+
+    def __init__(
+        self,
+        weights: Array,
+        bias: float,
+        topics: Sequence[str] = (),
+        centroids: Array | None = None,
+        encoder: E5Encoder | None = None,
+    ) -> None:
+        self.weights = weights.astype(np.float32)
+        self.bias = float(bias)
+        self.topics = tuple(topics)
+        self.centroids = (
+            centroids if centroids is not None else np.zeros((0, len(weights)), np.float32)
+        )
+        self._encoder = encoder
+
+    @property
+    def encoder(self) -> E5Encoder:
+        """The shared sentence encoder (loaded on first use)."""
+        if self._encoder is None:
+            self._encoder = E5Encoder.shared()
+        return self._encoder
+
+    # Training, storing, loading.
 
     @classmethod
-    def train(cls, texts: Sequence[str], labels: Sequence[int]) -> FrustrationClassifier:
-        """Fit the model on labelled texts."""
-        features = FeatureUnion(
-            [
-                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5),
-                                          lowercase=True, sublinear_tf=True, min_df=1)),
-                ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2),
-                                          lowercase=True, sublinear_tf=True)),
-            ]
-        )  # fmt: skip
-        model = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
-        pipeline = Pipeline([("features", features), ("model", model)])
-        pipeline.fit(list(texts), list(labels))
-        return cls(pipeline)
+    def train(
+        cls, examples: Sequence[Example], options: ClassifierOptions | None = None
+    ) -> ComplaintClassifier:
+        """Embed the examples and fit the regression and the topic centroids.
+
+        Raises:
+            ConfigError: The examples lack complaints or routine messages.
+        """
+        from sklearn.linear_model import LogisticRegression
+        from tqdm import tqdm
+
+        options = options or ClassifierOptions()
+        labels = np.array([example.complaint for example in examples], dtype=int)
+        if labels.min(initial=1) == labels.max(initial=0):
+            raise ConfigError("data/handoff", "complaint", "the detector needs both kinds")
+        encoder = E5Encoder.shared()
+        with tqdm(
+            total=len(examples), desc="detector examples", unit="text", file=sys.stderr
+        ) as bar:
+            vectors = encoder.encode([example.text for example in examples], bar.update)
+        model = LogisticRegression(
+            C=options.C, class_weight=options.class_weight, max_iter=2000, random_state=0
+        ).fit(vectors, labels)
+        topics = sorted({e.topic for e in examples if e.complaint and e.topic != LEGACY_TOPIC})
+        centroids = np.zeros((len(topics), vectors.shape[1]), dtype=np.float32)
+        for row, topic in enumerate(topics):
+            members = [i for i, e in enumerate(examples) if e.complaint and e.topic == topic]
+            mean = vectors[members].mean(axis=0)
+            centroids[row] = mean / max(float(np.linalg.norm(mean)), 1e-9)
+        return cls(model.coef_[0], float(model.intercept_[0]), topics, centroids, encoder)
+
+    @staticmethod
+    def fingerprint(examples: Sequence[Example], options: ClassifierOptions) -> str:
+        """A hash of everything training depends on."""
+        digest = hashlib.sha256(f"{_FORMAT} {options.C} {options.class_weight}\n".encode())
+        for example in examples:
+            digest.update(f"{int(example.complaint)}\t{example.topic}\t{example.text}\n".encode())
+        return digest.hexdigest()[:16]
 
     @classmethod
-    def from_examples(
-        cls, path: Path, extra: tuple[list[str], list[int]] | None = None
-    ) -> FrustrationClassifier:
-        """Train on the examples file, plus `extra` labelled texts (from NLU data)."""
-        texts, labels = read_examples(path)
-        if extra is not None:
-            texts, labels = texts + extra[0], labels + extra[1]
-        return cls.train(texts, labels)
+    def load_or_train(
+        cls, examples: Sequence[Example], options: ClassifierOptions
+    ) -> ComplaintClassifier:
+        """The stored classifier for exactly these examples, trained and stored if missing."""
+        path = Path(options.cache_dir) / f"detector-{cls.fingerprint(examples, options)}.npz"
+        if path.is_file():
+            try:
+                return cls.load(path)
+            except (OSError, ValueError, KeyError) as error:
+                logger.warning("Training the detector again: cannot read %s (%s)", path, error)
+        classifier = cls.train(examples, options)
+        try:
+            classifier.save(path)
+        except OSError as error:
+            logger.warning("Cannot store the detector at %s: %s", path, error)
+        return classifier
+
+    def save(self, path: Path) -> None:
+        """Store the weights, topics and centroids as plain arrays."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial.npz")
+        np.savez_compressed(
+            partial,
+            weights=self.weights,
+            bias=np.array([self.bias]),
+            topics=np.array(self.topics, dtype=str),
+            centroids=self.centroids,
+        )
+        partial.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> ComplaintClassifier:
+        """A stored classifier."""
+        with np.load(path, allow_pickle=False) as stored:
+            return cls(
+                stored["weights"],
+                float(stored["bias"][0]),
+                [str(topic) for topic in stored["topics"]],
+                stored["centroids"].astype(np.float32),
+            )
+
+    # Use.
+
+    def embed(self, texts: Sequence[str]) -> Array:
+        """The shared encoder's vectors of `texts` (cached: rasa computed most already)."""
+        return self.encoder.encode(list(texts))
+
+    def probability_of(self, vectors: Array) -> NDArray[np.float64]:
+        """P(complaint) for each row of `vectors`."""
+        logits = vectors.astype(np.float64) @ self.weights.astype(np.float64) + self.bias
+        result: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-logits))
+        return result
+
+    def topic_of(self, vector: Array) -> str | None:
+        """The complaint topic whose examples are closest to `vector`, if there are topics."""
+        if not len(self.topics):
+            return None
+        return self.topics[int(np.argmax(self.centroids @ vector))]
 
     def probability(self, text: str) -> float:
         """How likely `text` is a complaint or frustrated, 0..1."""
-        return float(self._pipeline.predict_proba([text])[0][1])
+        return float(self.probability_of(self.embed([text]))[0])
 
     def probabilities(self, texts: Sequence[str]) -> list[float]:
         """`probability` for many texts at once."""
-        return [float(p) for p in self._pipeline.predict_proba(list(texts))[:, 1]]
+        if not texts:
+            return []
+        return [float(p) for p in self.probability_of(self.embed(texts))]

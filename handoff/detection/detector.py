@@ -7,8 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from handoff.detection import signals
-from handoff.detection.classifier import FrustrationClassifier, read_nlu_examples
+from handoff.detection.classifier import ComplaintClassifier, read_nlu_examples
+from handoff.detection.examples import example_files, from_labels, read_all
 from handoff.detection.settings import DetectionSettings
 from handoff.detection.signals import Signal
 
@@ -36,13 +39,20 @@ TOPIC_KEYWORDS = (
 
 @dataclass(frozen=True)
 class TurnContext:
-    """Everything the decision about one customer message depends on."""
+    """Everything the decision about one customer message depends on.
+
+    The `recent_` fields describe the customer's earlier messages in the thread, oldest
+    first, since the bot last took the thread back from a person (what was said
+    before a hand-back was dealt with by that person and does not count again).
+    """
 
     text: str
     intent: str | None = None
     intent_confidence: float | None = None
     recent_texts: tuple[str, ...] = ()
     recent_scores: tuple[float, ...] = ()
+    recent_intents: tuple[str | None, ...] = ()
+    recent_confidences: tuple[float | None, ...] = ()
     fallbacks_in_a_row: int = 0
     public: bool = False
     customer_tier: str | None = None
@@ -67,7 +77,7 @@ class HandoffDecision:
 class Detector:
     """Decides, for each customer message, whether a person should take over."""
 
-    def __init__(self, settings: DetectionSettings, classifier: FrustrationClassifier) -> None:
+    def __init__(self, settings: DetectionSettings, classifier: ComplaintClassifier) -> None:
         self.settings = settings
         self.classifier = classifier
 
@@ -75,23 +85,58 @@ class Detector:
     def from_settings(
         cls, settings: DetectionSettings, examples: Path, nlu_files: Sequence[Path] = ()
     ) -> Detector:
-        """A detector whose classifier learns from the examples file and the NLU data."""
-        extra = read_nlu_examples(
+        """A detector whose classifier learns from the examples and the NLU data.
+
+        `examples` is `frustration.yml`; the `examples/` folder beside it is read too.
+        The classifier is loaded from `detection.classifier.cache_dir` when it was
+        trained on exactly these examples before, else trained (about a minute) and
+        stored there.
+        """
+        texts, labels = read_nlu_examples(
             nlu_files, frustrated=settings.complaint_intents, ignored=settings.human_intents
         )
-        return cls(settings, FrustrationClassifier.from_examples(examples, extra))
+        found = read_all(example_files(examples)) + from_labels(texts, labels, "nlu")
+        return cls(settings, ComplaintClassifier.load_or_train(found, settings.classifier))
 
     def decide(self, context: TurnContext) -> HandoffDecision:
-        """The decision for one message, from every enabled signal."""
-        probability = self.classifier.probability(context.text)
-        return self.decide_with(context, probability)
+        """The decision for one message, from every enabled signal.
 
-    def decide_with(self, context: TurnContext, probability: float) -> HandoffDecision:
-        """The decision when the classifier's probability is already known."""
+        The message and the earlier ones are embedded by the shared encoder, which
+        already holds the vectors of messages that rasa parsed.
+        """
+        vectors = self.classifier.embed([context.text, *context.recent_texts])
+        probability = float(self.classifier.probability_of(vectors[:1])[0])
+        topic = None
+        if probability >= self.settings.complaint_min_probability:
+            topic = self.classifier.topic_of(vectors[0])
+        raised_before = 0
+        if probability >= self.settings.same_problem_min_probability and len(vectors) > 1:
+            similarities = vectors[1:] @ vectors[0]
+            raised_before = int(np.sum(similarities >= self.settings.same_problem_similarity))
+        return self.decide_with(context, probability, topic=topic, raised_before=raised_before)
+
+    def decide_with(
+        self,
+        context: TurnContext,
+        probability: float,
+        *,
+        topic: str | None = None,
+        raised_before: int = 0,
+    ) -> HandoffDecision:
+        """The decision when the classifier's probability is already known.
+
+        Args:
+            context: The message and its thread.
+            probability: The classifier's P(complaint) for the message.
+            topic: The complaint's topic key (for the reason), if known.
+            raised_before: How many earlier messages raise the same problem.
+        """
         s = self.settings
         fallbacks = context.fallbacks_in_a_row + (context.intent in s.fallback_intents)
         fired = [
-            signals.complaint(probability, s.complaint_min_probability),
+            signals.complaint(probability, s.complaint_min_probability, _topic_label(topic)),
+            signals.same_problem(raised_before),
+            signals.bot_failing(_failures(context, s), s.bot_failing_window, s.bot_failing_count),
             signals.complaint_intent(
                 context.intent, context.intent_confidence, s.complaint_intents
             ),
@@ -119,6 +164,35 @@ class Detector:
             signals=tuple(counted),
             topic=topic_of(context.text, context.intent),
         )
+
+
+# How a complaint topic reads to an agent, where its key does not say it plainly.
+_TOPIC_LABELS = {
+    "request_human": "wants a person",
+    "bot": "the bot did not help",
+    "leaving": "threatens to leave",
+    "service": "poor service",
+    "quality": "poor quality",
+}
+
+
+def _topic_label(topic: str | None) -> str | None:
+    if not topic:
+        return None
+    return _TOPIC_LABELS.get(topic, topic.replace("_", " "))
+
+
+def _failures(context: TurnContext, s: DetectionSettings) -> int:
+    """The bot's failures (fallbacks, unsure intents) over the last `bot_failing_window` turns."""
+    turns = [
+        *zip(context.recent_intents, context.recent_confidences, strict=False),
+        (context.intent, context.intent_confidence),
+    ][-s.bot_failing_window :]
+    return sum(
+        intent in s.fallback_intents
+        or (confidence is not None and confidence < s.low_confidence_below)
+        for intent, confidence in turns
+    )
 
 
 def topic_of(text: str, intent: str | None) -> str | None:

@@ -17,6 +17,8 @@ SIGNALS = (
     "emphasis",
     "public_complaint",
     "vip",
+    "same_problem",
+    "bot_failing",
 )
 
 
@@ -42,8 +44,19 @@ def _default_signals() -> dict[str, SignalSettings]:
         "emphasis": 0.25,
         "public_complaint": 0.6,
         "vip": 0.3,
+        "same_problem": 0.6,
+        "bot_failing": 0.6,
     }
     return {name: SignalSettings(weight) for name, weight in weights.items()}
+
+
+@dataclass(frozen=True)
+class ClassifierOptions:
+    """How the complaint classifier is trained (`detection.classifier`)."""
+
+    C: float = 1.0
+    class_weight: str | None = "balanced"
+    cache_dir: str = "models/detector"
 
 
 @dataclass(frozen=True)
@@ -59,11 +72,16 @@ class DetectionSettings:
     low_confidence_below: float = 0.45
     fallbacks_to_escalate: int = 2
     trend_window: int = 3
+    same_problem_similarity: float = 0.9
+    same_problem_min_probability: float = 0.4
+    bot_failing_window: int = 4
+    bot_failing_count: int = 2
     vip_tiers: list[str] = field(default_factory=lambda: ["vip", "gold"])
     human_intents: list[str] = field(default_factory=lambda: ["request_human"])
     complaint_intents: list[str] = field(default_factory=lambda: ["complaint"])
     fallback_intents: list[str] = field(default_factory=lambda: ["nlu_fallback"])
     signals: dict[str, SignalSettings] = field(default_factory=_default_signals)
+    classifier: ClassifierOptions = field(default_factory=ClassifierOptions)
 
     def weight(self, signal: str) -> float:
         """The signal's weight, 0 when it is switched off."""

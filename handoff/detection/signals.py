@@ -48,11 +48,12 @@ class Signal:
     reason: str
 
 
-def complaint(probability: float, minimum: float) -> Signal | None:
-    """The classifier thinks this is a complaint or frustration."""
+def complaint(probability: float, minimum: float, topic: str | None = None) -> Signal | None:
+    """The classifier thinks this is a complaint or frustration (about `topic`)."""
     if probability < minimum:
         return None
-    return Signal("complaint", probability, f"complaint {probability:.2f}")
+    about = f": {topic}" if topic else ""
+    return Signal("complaint", probability, f"complaint {probability:.2f}{about}")
 
 
 def complaint_intent(
@@ -98,6 +99,23 @@ def repetition(text: str, recent: tuple[str, ...]) -> Signal | None:
         if theirs and len(mine & theirs) / len(mine | theirs) >= 0.6:
             return Signal("repetition", 1.0, "repeated themselves")
     return None
+
+
+def same_problem(raised_before: int) -> Signal | None:
+    """The customer raises a problem they raised before (their messages mean the same)."""
+    if raised_before < 1:
+        return None
+    times = "asked twice" if raised_before == 1 else f"raised {raised_before + 1} times"
+    return Signal("same_problem", 1.0, times)
+
+
+def bot_failing(failures: int, window: int, needed: int) -> Signal | None:
+    """The bot failed to understand or was unsure on several of the last messages."""
+    if failures < needed:
+        return None
+    return Signal(
+        "bot_failing", min(1.0, failures / window), f"bot failed {failures} of {window} times"
+    )
 
 
 def negative_trend(current: float, recent: tuple[float, ...], window: int) -> Signal | None:
