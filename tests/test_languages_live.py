@@ -1,0 +1,199 @@
+"""The demo brand in its five languages, through the real server: answers, notices, ratings.
+
+Customers write on rasa's REST channel, which never says the customer's language, so
+every answer here depends on the language read from the text (`bot.language_id`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from tests.servers import ROOT, LiveServer
+
+BRAND = ("en", "fr", "es", "de", "it")
+
+
+def variants_in(response: str, language: str) -> set[str]:
+    """The demo domain's texts of a template in one language (untagged: English)."""
+    domain = yaml.safe_load((ROOT / "data" / "domain.yml").read_text())
+    return {
+        v["text"]
+        for v in domain["responses"][response]
+        if (v.get("metadata") or {}).get("language", "en") == language
+    }
+
+
+def matches(text: str, response: str, language: str, **values: str) -> bool:
+    """Whether `text` is one of the template's variants in `language`, filled in."""
+    return any(
+        text == variant.format(**values) if values else text == variant
+        for variant in variants_in(response, language)
+    )
+
+
+class Customer:
+    """A customer on rasa's REST channel."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        self.sender = f"polyglot-{uuid.uuid4().hex[:10]}"
+
+    def texts(self, text: str, metadata: dict[str, Any] | None = None) -> list[str]:
+        body: dict[str, Any] = {"sender": self.sender, "message": text}
+        if metadata is not None:
+            body["metadata"] = metadata
+        reply = httpx.post(f"{self.server.url}/webhooks/rest/webhook", json=body, timeout=60)
+        assert reply.status_code == 200, reply.text
+        return [answer["text"] for answer in reply.json()]
+
+
+class Agent:
+    """One agent on the agents' API."""
+
+    def __init__(self, server: LiveServer, login: str) -> None:
+        self.http = httpx.Client(
+            base_url=f"{server.url}/agents/api",
+            headers={"Authorization": f"Bearer {server.token(login)}"},
+            timeout=60,
+        )
+
+    def call(self, method: str, path: str, **body: Any) -> Any:
+        reply = self.http.request(method, path, json=body if method == "POST" else None)
+        assert reply.status_code < 300, f"{method} {path}: {reply.status_code} {reply.text}"
+        return reply.json()
+
+    def thread_of(self, customer: Customer) -> dict[str, Any]:
+        (thread,) = [t for t in self.call("GET", "/queue") if t["chat_id"] == customer.sender]
+        return thread  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def ana(live_server: LiveServer) -> Iterator[Agent]:
+    """Ana online, Sam (a supervisor) clearing every thread left with people afterwards."""
+    logins = ("ana", "ben", "cleo", "sam")
+    agents = {login: Agent(live_server, login) for login in logins}
+    for agent in agents.values():
+        agent.call("POST", "/presence", presence="offline")
+    agents["ana"].call("POST", "/presence", presence="online")
+    yield agents["ana"]
+    for agent in agents.values():
+        agent.call("POST", "/presence", presence="offline")
+    for thread in agents["sam"].call("GET", "/queue"):
+        agents["sam"].call("POST", f"/threads/{thread['id']}/resolve")
+
+
+def test_bonjour_is_greeted_in_french(live_server: LiveServer) -> None:
+    (greeting,) = Customer(live_server).texts("Bonjour")
+    assert matches(greeting, "utter_greet", "fr"), greeting
+
+
+def test_what_the_customer_writes_wins_over_the_channels_language(
+    live_server: LiveServer,
+) -> None:
+    customer = Customer(live_server)
+    (greeting,) = customer.texts("Hallo, guten Tag", metadata={"language": "en"})
+    assert matches(greeting, "utter_greet", "de"), greeting
+    (english,) = Customer(live_server).texts("hello there", metadata={"language": "it"})
+    assert matches(english, "utter_greet", "en"), english
+
+
+def test_a_message_that_says_nothing_keeps_the_customers_language(
+    live_server: LiveServer,
+) -> None:
+    customer = Customer(live_server)
+    (question,) = customer.texts("dov'è il mio ordine?")
+    assert matches(question, "utter_ask_order_number", "it"), question
+    answer = " ".join(customer.texts("FH-10234"))  # no language in it: Italian still
+    assert matches(
+        answer,
+        "utter_order_shipped",
+        "it",
+        number="FH-10234",
+        items="a brass reading lamp",
+        carrier="Parcelway",
+        expected="Thursday",
+    ), answer
+
+
+def test_an_unknown_language_gets_the_default_one(live_server: LiveServer) -> None:
+    (greeting,) = Customer(live_server).texts("hello", metadata={"language": "pt"})
+    assert matches(greeting, "utter_greet", "en"), greeting
+
+
+def test_a_request_for_a_person_gets_the_notices_in_the_customers_language(
+    live_server: LiveServer, ana: Agent
+) -> None:
+    customer = Customer(live_server)
+    answers = customer.texts("je veux parler à un conseiller, s'il vous plaît")
+    assert any(matches(a, "utter_handoff_assigned", "fr", agent="Ana") for a in answers), answers
+    thread = ana.thread_of(customer)
+    assert thread["language"] == "fr" and thread["agent"] == "Ana"
+
+    ana.call("POST", f"/threads/{thread['id']}/resolve")
+    question, thanks = customer.texts("très bien, merci")
+    assert matches(question, "utter_handoff_resolved", "fr", agent="Ana"), question
+    assert matches(thanks, "utter_rating_thanks", "fr"), thanks
+    stored = ana.call("GET", f"/threads/{thread['id']}")
+    assert stored["rating"] == 5 and stored["state"] == "resolved"
+
+
+def test_ratings_in_words_are_stored_in_every_language(
+    live_server: LiveServer, ana: Agent
+) -> None:
+    for language, request, rating, expected in [
+        ("es", "quiero hablar con una persona, por favor", "muy mal", 1),
+        ("de", "ich möchte bitte mit einem Menschen sprechen", "4 von 5 Sternen", 4),
+        ("it", "vorrei parlare con un operatore per favore", "ottimo servizio", 5),
+        ("en", "I'd like to talk to a person please", "5 stars, great service", 5),
+    ]:
+        customer = Customer(live_server)
+        assert customer.texts(request)
+        thread = ana.thread_of(customer)
+        assert thread["language"] == language, (request, thread["language"])
+        ana.call("POST", f"/threads/{thread['id']}/resolve")
+        question, thanks = customer.texts(rating)
+        assert matches(question, "utter_handoff_resolved", language, agent="Ana"), question
+        assert matches(thanks, "utter_rating_thanks", language), thanks
+        assert ana.call("GET", f"/threads/{thread['id']}")["rating"] == expected
+
+
+def test_a_reply_after_the_resolve_that_is_no_rating_starts_a_new_conversation(
+    live_server: LiveServer, ana: Agent
+) -> None:
+    customer = Customer(live_server)
+    customer.texts("quiero hablar con una persona, por favor")
+    thread = ana.thread_of(customer)
+    ana.call("POST", f"/threads/{thread['id']}/resolve")
+    answers = customer.texts("hola otra vez")
+    assert matches(answers[-1], "utter_greet", "es"), answers
+    assert ana.call("GET", f"/threads/{thread['id']}")["rating"] is None
+
+
+ROUTINE = [
+    ("fr", "bonjour, à quelle heure ouvre votre service client ?", "utter_opening_hours"),
+    ("fr", "combien coûtent les frais de livraison ?", "utter_delivery_costs"),
+    ("fr", "comment faire un retour ?", "utter_returns"),
+    ("es", "¿cuánto cuesta el envío a casa?", "utter_delivery_costs"),
+    ("es", "¿dónde puedo encontrar una tienda vuestra?", "utter_store_locations"),
+    ("es", "he olvidado la contraseña de mi cuenta", "utter_account_help"),
+    ("de", "habt ihr auch am samstag offen?", "utter_opening_hours"),
+    ("de", "welche zahlungsarten gibt es?", "utter_payment_methods"),
+    ("de", "wie lange dauert der versand?", "utter_delivery_times"),
+    ("it", "quanto costa la spedizione", "utter_delivery_costs"),
+    ("it", "come faccio un reso?", "utter_returns"),
+    ("it", "posso pagare con paypal?", "utter_payment_methods"),
+]
+
+
+@pytest.mark.parametrize(("language", "text", "template"), ROUTINE)
+def test_routine_questions_are_answered_in_the_customers_language(
+    live_server: LiveServer, language: str, text: str, template: str
+) -> None:
+    answers = Customer(live_server).texts(text)
+    assert answers and matches(answers[0], template, language), answers
