@@ -41,11 +41,15 @@ def held_out_messages(folder: Path, default_language: str) -> list[tuple[str, st
         language = suffix or default_language
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for item in data.get("nlu") or []:
-            for line in str(item.get("examples") or "").splitlines():
-                text = _ANNOTATION.sub(r"\1", line.strip().removeprefix("- "))
-                if text:
-                    pairs.append((text, language))
+            pairs.extend((text, language) for text in example_texts(item.get("examples")))
     return pairs
+
+
+def example_texts(examples: object) -> list[str]:
+    """The plain texts of a rasa NLU `examples:` block (entity annotations removed)."""
+    lines = str(examples or "").splitlines()
+    texts = (_ANNOTATION.sub(r"\1", line.strip().removeprefix("- ")) for line in lines)
+    return [text for text in texts if text]
 
 
 def sentiment_messages(folder: Path, languages: Sequence[str]) -> list[tuple[str, str]]:

@@ -6,6 +6,7 @@ every answer here depends on the language read from the text (`bot.language_id`)
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,7 @@ import httpx
 import pytest
 import yaml
 
+from bot.language_eval import example_texts
 from tests.servers import ROOT, LiveServer
 
 BRAND = ("en", "fr", "es", "de", "it")
@@ -143,9 +145,7 @@ def test_a_request_for_a_person_gets_the_notices_in_the_customers_language(
     assert stored["rating"] == 5 and stored["state"] == "resolved"
 
 
-def test_ratings_in_words_are_stored_in_every_language(
-    live_server: LiveServer, ana: Agent
-) -> None:
+def test_ratings_in_words_are_stored_in_every_language(live_server: LiveServer, ana: Agent) -> None:
     for language, request, rating, expected in [
         ("es", "quiero hablar con una persona, por favor", "muy mal", 1),
         ("de", "ich möchte bitte mit einem Menschen sprechen", "4 von 5 Sternen", 4),
@@ -197,3 +197,73 @@ def test_routine_questions_are_answered_in_the_customers_language(
 ) -> None:
     answers = Customer(live_server).texts(text)
     assert answers and matches(answers[0], template, language), answers
+
+
+# The held-out files, asked of the live bot: the right template, in the right
+# language, and no escalation. Complaints and requests for a person should escalate,
+# and out-of-scope chatter has no template of its own, so they are left out here.
+NOT_ROUTINE = frozenset({"complaint", "request_human", "out_of_scope"})
+ORDER_ANSWERS = frozenset(
+    {"utter_ask_order_number", "utter_order_not_found", "utter_invalid_order_number"}
+    | {f"utter_order_{status}" for status in ("shipped", "processing", "delivered")}
+    | {f"utter_order_{status}" for status in ("cancelled", "returned")}
+)
+
+
+def expected_templates() -> dict[str, frozenset[str]]:
+    """The template(s) each routine intent is answered with, from the demo's rules."""
+    rules = yaml.safe_load((ROOT / "data" / "rules.yml").read_text())["rules"]
+    found: dict[str, frozenset[str]] = {}
+    for rule in rules:
+        steps = rule.get("steps") or []
+        if len(steps) >= 2 and "intent" in steps[0] and "action" in steps[1]:
+            action = str(steps[1]["action"])
+            if action.startswith("utter_"):
+                found[str(steps[0]["intent"])] = frozenset({action})
+    return {**found, "order_status": ORDER_ANSWERS, "inform_order_number": ORDER_ANSWERS}
+
+
+def any_variant(text: str, templates: frozenset[str], language: str) -> bool:
+    """Whether `text` is one of the templates' variants in `language` (placeholders as any)."""
+    for template in templates:
+        for variant in variants_in(template, language):
+            pattern = re.escape(variant)
+            pattern = re.sub(r"\\\{\w+\\\}", ".*", pattern)
+            if re.fullmatch(pattern, text, flags=re.DOTALL):
+                return True
+    return False
+
+
+@pytest.mark.parametrize("language", BRAND[1:])
+def test_held_out_routine_questions_are_answered_in_the_language_and_not_escalated(
+    live_server: LiveServer, language: str
+) -> None:
+    supervisor = Agent(live_server, "sam")
+    expected = expected_templates()
+    data = yaml.safe_load((ROOT / "tests" / "nlu" / f"held_out_{language}.yml").read_text())
+    asked = right = escalated = 0
+    wrong: list[str] = []
+    for item in data["nlu"]:
+        if item["intent"] in NOT_ROUTINE:
+            continue
+        for text in example_texts(item["examples"]):
+            customer = Customer(live_server)
+            answers = customer.texts(text)
+            asked += 1
+            waiting = [
+                t for t in supervisor.call("GET", "/queue") if t["chat_id"] == customer.sender
+            ]
+            if waiting:
+                escalated += 1
+                supervisor.call("POST", f"/threads/{waiting[0]['id']}/resolve")
+            elif answers and any_variant(answers[0], expected[item["intent"]], language):
+                right += 1
+            else:
+                wrong.append(f"{text!r} ({item['intent']}): {answers[:1]}")
+    print(
+        f"\n{language}: {asked} routine questions, {right / asked:.1%} answered with the "
+        f"right template in {language}, {escalated / asked:.1%} escalated"
+    )
+    print("\n".join(wrong))
+    assert right >= 0.9 * asked, wrong
+    assert escalated < 0.02 * asked

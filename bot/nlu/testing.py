@@ -86,7 +86,7 @@ def run_tests(settings: Settings, inputs: TestInputs) -> int:
             pairs = [(text, intent) for text, intent, _ in labelled]
             predicted = _test_intents(model, pairs, report, inputs.output)
             languages = [language for _, _, language in labelled]
-            _score_languages(pairs, languages, predicted, inputs.output)
+            score_languages(pairs, languages, predicted, inputs.output)
         else:
             report.nlu_source = "a fifth of the project's examples, held out"
             _test_intents_held_out(project, report, inputs.output)
@@ -137,7 +137,7 @@ def _labelled_messages(paths: Sequence[Path], default_language: str) -> list[tup
     return found
 
 
-def _score_languages(
+def score_languages(
     pairs: Sequence[tuple[str, str]],
     languages: Sequence[str],
     predicted: Sequence[str],
