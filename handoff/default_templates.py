@@ -64,8 +64,8 @@ DEFAULT_TRANSLATIONS: dict[str, dict[str, str]] = {
             "dans la file (attente estimée : {wait}). Un collègue vous répondra dans ce chat."
         ),
         "utter_handoff_closed": (
-            "Notre équipe est absente pour le moment ; nous vous répondrons dès notre retour "
-            "({opening}). Laissez votre message ici, il ne sera pas oublié."
+            "Notre équipe est absente pour le moment ; nous vous répondrons {opening}. "
+            "Laissez votre message ici, il ne sera pas oublié."
         ),
         "utter_handoff_unstaffed": (
             "Aucun collègue n'est libre à l'instant, mais votre conversation est enregistrée "
@@ -110,8 +110,8 @@ DEFAULT_TRANSLATIONS: dict[str, dict[str, str]] = {
             "la cola (espera estimada: {wait}). Un compañero te responderá en este chat."
         ),
         "utter_handoff_closed": (
-            "Nuestro equipo no está disponible ahora mismo; te responderemos en cuanto volvamos "
-            "({opening}). Deja tu mensaje aquí y no se perderá."
+            "Nuestro equipo no está disponible ahora mismo; te responderemos {opening}. "
+            "Deja tu mensaje aquí y no se perderá."
         ),
         "utter_handoff_unstaffed": (
             "Ahora mismo no hay ningún compañero libre, pero tu conversación está guardada y el "
@@ -156,7 +156,7 @@ DEFAULT_TRANSLATIONS: dict[str, dict[str, str]] = {
             "in der Warteschlange (geschätzte Wartezeit: {wait}). Wir antworten in diesem Chat."
         ),
         "utter_handoff_closed": (
-            "Unser Team ist gerade nicht da; wir antworten, sobald wir zurück sind ({opening}). "
+            "Unser Team ist gerade nicht da; wir antworten {opening}. "
             "Hinterlassen Sie Ihre Nachricht hier, sie geht nicht verloren."
         ),
         "utter_handoff_unstaffed": (
@@ -203,8 +203,8 @@ DEFAULT_TRANSLATIONS: dict[str, dict[str, str]] = {
             "(attesa stimata: {wait}). Un collega ti risponderà in questa chat."
         ),
         "utter_handoff_closed": (
-            "Il nostro team al momento non è disponibile; ti risponderemo appena rientriamo "
-            "({opening}). Lascia qui il tuo messaggio, non andrà perso."
+            "Il nostro team al momento non è disponibile; ti risponderemo {opening}. "
+            "Lascia qui il tuo messaggio, non andrà perso."
         ),
         "utter_handoff_unstaffed": (
             "In questo momento nessun collega è libero, ma la tua conversazione è salvata e il "

@@ -18,6 +18,7 @@ from bot.messages import Author, Outbound, StoredMessage, Thread
 from bot.store import Store
 from bot.store.repository import utcnow
 from handoff.events import EventBus
+from handoff.notice_values import minutes, when
 from handoff.routing import (
     AgentSnapshot,
     Presence,
@@ -445,11 +446,14 @@ class HandoffService:
             handle = timedelta(minutes=self.settings.routing.handle_time_minutes)
             wait = estimated_wait(position, working, handle)
             notice = self.templates.render(
-                "utter_handoff_queued", thread.language, position=position, wait=_minutes(wait)
+                "utter_handoff_queued",
+                thread.language,
+                position=position,
+                wait=minutes(wait, thread.language),
             )
         elif (opening := next_opening(snapshots, request, now)) > now:
             notice = self.templates.render(
-                "utter_handoff_closed", thread.language, opening=_when(opening, now)
+                "utter_handoff_closed", thread.language, opening=when(opening, now, thread.language)
             )
         else:  # within working hours, but nobody is online
             notice = self.templates.render("utter_handoff_unstaffed", thread.language)
@@ -581,16 +585,3 @@ class HandoffService:
             teams=frozenset(agent.teams),
             designer=agent.role == "designer",
         )
-
-
-def _minutes(wait: timedelta) -> str:
-    minutes = max(1, round(wait.total_seconds() / 60))
-    return "1 minute" if minutes == 1 else f"{minutes} minutes"
-
-
-def _when(moment: datetime, now: datetime) -> str:
-    """A plain "at 09:00 UTC" or "on Monday at 09:00 UTC"."""
-    time = moment.strftime("%H:%M %Z").strip()
-    if moment.date() == now.astimezone(moment.tzinfo).date():
-        return f"today at {time}"
-    return f"on {moment.strftime('%A')} at {time}"
