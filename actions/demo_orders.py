@@ -27,25 +27,25 @@ ORDERS: dict[str, DemoOrder] = {
 }
 
 
-def describe(number: str, order: DemoOrder) -> str:
-    """One friendly sentence about an order's status."""
-    match order.status:
-        case "shipped":
-            return (
-                f"Good news: order {number} ({order.items}) is on its way with "
-                f"{order.carrier} and should arrive on {order.expected}."
-            )
-        case "processing":
-            return (
-                f"Order {number} ({order.items}) is being packed in our warehouse and "
-                "will ship within one working day. You'll get a tracking email then."
-            )
-        case "delivered":
-            return f"Order {number} ({order.items}) was delivered by {order.carrier}. Enjoy!"
-        case "cancelled":
-            return f"Order {number} ({order.items}) was cancelled and fully refunded."
-        case _:
-            return (
-                f"We've received the return for order {number} ({order.items}); "
-                "the refund is issued within 2 working days."
-            )
+def describe(number: str, order: DemoOrder) -> tuple[str, dict[str, str]]:
+    """The domain template that tells an order's status, and the values it needs.
+
+    The words are in `data/domain.yml` (`utter_order_<status>`), in every brand
+    language; `{number}`, `{items}`, `{carrier}` and `{expected}` are filled from here.
+    """
+    values = {
+        "number": number,
+        "items": order.items,
+        "carrier": order.carrier or "",
+        "expected": order.expected or "",
+    }
+    return TEMPLATES.get(order.status, TEMPLATES["returned"]), values
+
+
+TEMPLATES = {
+    "shipped": "utter_order_shipped",
+    "processing": "utter_order_processing",
+    "delivered": "utter_order_delivered",
+    "cancelled": "utter_order_cancelled",
+    "returned": "utter_order_returned",
+}

@@ -1,7 +1,7 @@
 """`action_handoff`: lets stories and rules hand a conversation to a person.
 
 The action does not move the thread itself: it answers with a `handoff` payload, and
-the framework's gate passes it to the handoff service, the same path every other
+the framework's pipeline passes it to the handoff services, the same path every other
 escalation takes. That also works when the actions run on a separate action server.
 """
 

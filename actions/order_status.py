@@ -57,5 +57,6 @@ class ActionOrderStatus(Action):
         if number is None or order is None:
             dispatcher.utter_message(response="utter_order_not_found")
         else:
-            dispatcher.utter_message(text=describe(number, order))
+            template, values = describe(number, order)
+            dispatcher.utter_message(response=template, **values)
         return [SlotSet("order_number", None)]

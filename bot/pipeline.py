@@ -4,6 +4,8 @@
       -> MessagePipeline.handle (this module)
            check the text, store it (bot/store/messages.py), once per delivery
            answer it, first step that answers wins:
+             language            which of the brand's languages the customer writes
+                                 (bot/language_id.py); never answers
              continue_privately  a public complaint followed to a private chat
              human_owned         queued or with an agent: agents are told, nobody answers
              rating              a resolved thread: the 1-5 rating closes it
@@ -22,9 +24,9 @@ An agent's reply takes the other way: agents' API (bot/web/agents_api.py) ->
 channel's `push`.
 
 Where to add to the path: a step is a method `async (Turn) -> list[Outbound] | None`
-put in `self.steps` (e.g. language identification before `decide`, setting
-`turn.inbound.metadata["language"]`); the rating is read by `handoff.rating.parse_rating`
-(in `rating` and `thread_is_over`); what the detector sees is built in `_context`.
+put in `self.steps`; the rating in words or digits is read by
+`handoff.ratings.parse_rating` (in `rating` and `thread_is_over`); what the detector
+sees of the thread is built in `_context`.
 
 A repeated delivery gets the answers of the first one: it waits for them while the
 first is still being answered, reads them from the store once they are there, and
@@ -40,6 +42,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import LimitsSettings
+from bot.language_id import with_language
 from bot.store import Database
 from core.errors import BadRequest, PayloadTooLarge
 from core.messages import FALLBACK_INTENTS, Inbound, Outbound, StoredMessage, Thread, ThreadState
@@ -47,7 +50,7 @@ from core.ports import Engine, Parse
 from core.states import ThreadEvent
 from handoff.detection import Detector, HandoffDecision, TurnContext
 from handoff.escalation import Escalation
-from handoff.rating import parse_rating
+from handoff.ratings import parse_rating
 from handoff.services import Handoff
 
 # The signals that may escalate public chatter the bot was not asked about.
@@ -93,6 +96,7 @@ class MessagePipeline:
         self.handoff = handoff
         self.limits = limits
         self.steps: list[Step] = [
+            self.language,
             self.continue_privately,
             self.human_owned,
             self.rating,
@@ -139,6 +143,19 @@ class MessagePipeline:
 
     # The steps: each answers (a list, maybe empty) or passes (None).
 
+    async def language(self, turn: Turn) -> None:
+        """Which of the brand's languages the customer writes (`metadata.language`).
+
+        What they wrote wins over what the channel says; a short or ambiguous message
+        keeps the language of their earlier messages (`bot.language_id`).
+        """
+        recent = await self.store.messages.recent_customer_messages(turn.thread.id, HISTORY + 1)
+        earlier = [m.text for m in recent if m.id != turn.message.id]
+        languages = self.handoff.notices.templates.languages
+        turn.inbound = await asyncio.to_thread(
+            with_language, turn.inbound, languages, earlier, turn.thread.language
+        )
+
     async def continue_privately(self, turn: Turn) -> list[Outbound] | None:
         """The customer followed a public answer's link (`metadata.continue_from`)."""
         public_chat = turn.metadata.get("continue_from")
@@ -158,18 +175,19 @@ class MessagePipeline:
         if turn.thread.state is not ThreadState.RESOLVED:
             return None
         await self.store.threads.close(turn.thread.id, rating=parse_rating(turn.inbound.text))
-        return [self.handoff.notices.render("utter_rating_thanks")]
+        return [self.handoff.notices.render("utter_rating_thanks", turn.metadata.get("language"))]
 
     async def prepared(self, turn: Turn) -> list[Outbound] | None:
         """A channel command (`metadata.command`) or a message without text: a template."""
         templates = self.handoff.notices.templates
+        language = turn.metadata.get("language")
         command = turn.metadata.get("command")
         if isinstance(command, str) and f"utter_command_{command}" in templates.responses:
-            return [templates.render(f"utter_command_{command}")]
+            return [templates.render(f"utter_command_{command}", language)]
         attachment = turn.metadata.get("attachment")
         if isinstance(attachment, dict) and not attachment.get("caption"):
             kind = str(attachment.get("kind") or "attachment").replace("_", " ")
-            return [templates.render("utter_non_text", kind=kind)]
+            return [templates.render("utter_non_text", language, kind=kind)]
         return None
 
     async def decide(self, turn: Turn) -> list[Outbound] | None:

@@ -12,7 +12,9 @@ A project made by `rasa init` (or by hand, in its layout) is used unchanged:
 Models go to DIR/models. The handoff's notices fall back to built-in texts when the
 domain lacks them (`handoff.default_templates`), and the frustration classifier
 keeps the framework's own examples. A `BOT_PROJECT_*` or `BOT_ENGINE_*` variable in
-the environment still wins over what the directory suggests.
+the environment still wins over what the directory suggests. The brand's languages
+are the project's own (`language:` in its config.yml, English without one), not the
+demo brand's, unless `BOT_BRAND_LANGUAGES` says otherwise.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from bot.config import ENV_PREFIX, Settings
 from core.errors import ConfigError
@@ -59,7 +63,19 @@ def use_project_directory(
     }
     project = replace(settings.project, **_unless_set(suggested_project, "project", environ))
     engine = replace(settings.engine, **_unless_set(suggested_engine, "engine", environ))
-    return replace(settings, project=project, engine=engine)
+    suggested_brand = {"languages": [_rasa_language(directory / "config.yml")]}
+    brand = replace(settings.brand, **_unless_set(suggested_brand, "brand", environ))
+    return replace(settings, project=project, engine=engine, brand=brand)
+
+
+def _rasa_language(config: Path) -> str:
+    """The `language:` of a rasa config.yml ("en" when it has none or cannot be read)."""
+    try:
+        loaded = yaml.safe_load(config.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return "en"
+    language = loaded.get("language") if isinstance(loaded, dict) else None
+    return str(language) if language else "en"
 
 
 def has_actions(directory: Path) -> bool:

@@ -6,13 +6,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from core.actors import Actor, Presence
 from core.messages import Outbound, Thread, ThreadState
 from core.states import ThreadEvent
 from handoff.directory import AgentDirectory
 from handoff.moves import Notices, ThreadMoves
+from handoff.notice_values import minutes, when
 from handoff.routing import (
     AgentSnapshot,
     RoutingRequest,
@@ -60,7 +61,7 @@ class Router:
         now = self.moves.clock()
         agent = choose_agent(snapshots, request, now)
         if agent is not None and await self.assign(thread, agent, actor=actor, notify=notify):
-            return [] if notify else [self.assigned_notice(agent)]
+            return [] if notify else [self.assigned_notice(agent, thread.language)]
         if anyone_on_shift(snapshots, request, now):
             queued = await self.moves.threads.threads_in([ThreadState.QUEUED])
             position = next((i for i, t in enumerate(queued, 1) if t.id == thread.id), len(queued))
@@ -70,12 +71,16 @@ class Router:
             handle = timedelta(minutes=self.settings.routing.handle_time_minutes)
             wait = estimated_wait(position, working, handle)
             notice = self.notices.render(
-                "utter_handoff_queued", position=position, wait=_minutes(wait)
+                "utter_handoff_queued",
+                thread.language,
+                position=position,
+                wait=minutes(wait, thread.language),
             )
         elif (opening := next_opening(snapshots, request, now)) > now:
-            notice = self.notices.render("utter_handoff_closed", opening=_when(opening, now))
+            opening_words = when(opening, now, thread.language)
+            notice = self.notices.render("utter_handoff_closed", thread.language, opening=opening_words)
         else:  # within working hours, but nobody is online
-            notice = self.notices.render("utter_handoff_unstaffed")
+            notice = self.notices.render("utter_handoff_unstaffed", thread.language)
         return await self.notices.say(thread, notice, notify)
 
     async def assign(
@@ -87,7 +92,7 @@ class Router:
             return False
         self.moves.events.publish("thread.assigned", thread_id=thread.id, agent_id=agent.id)
         if notify:
-            await self.notices.say(moved, self.assigned_notice(agent), True)
+            await self.notices.say(moved, self.assigned_notice(agent, moved.language), True)
         return True
 
     async def drain_queue(self, actor: Actor) -> None:
@@ -98,9 +103,9 @@ class Router:
             if agent is not None:
                 await self.assign(thread, agent, actor=actor, notify=True)
 
-    def assigned_notice(self, agent: AgentSnapshot) -> Outbound:
-        """The notice that names the agent who takes over."""
-        return self.notices.render("utter_handoff_assigned", agent=agent.display_name)
+    def assigned_notice(self, agent: AgentSnapshot, language: str | None) -> Outbound:
+        """The notice, in the customer's language, that names the agent who takes over."""
+        return self.notices.render("utter_handoff_assigned", language, agent=agent.display_name)
 
     def team_for(self, topic: str | None) -> str | None:
         """The team whose topics include `topic`, else the default team."""
@@ -119,15 +124,3 @@ class Router:
             exclude=frozenset(exclude or ()),
         )
 
-
-def _minutes(wait: timedelta) -> str:
-    minutes = max(1, round(wait.total_seconds() / 60))
-    return "1 minute" if minutes == 1 else f"{minutes} minutes"
-
-
-def _when(moment: datetime, now: datetime) -> str:
-    """A plain "at 09:00 UTC" or "on Monday at 09:00 UTC"."""
-    time = moment.strftime("%H:%M %Z").strip()
-    if moment.date() == now.astimezone(moment.tzinfo).date():
-        return f"today at {time}"
-    return f"on {moment.strftime('%A')} at {time}"

@@ -58,7 +58,7 @@ class Escalations:
         notices = await self.router.route(moved, actor=BOT)
         if moved.public and escalation.private_link and self.public_replies_publicly:
             notice = self.router.notices.render(
-                "utter_public_complaint", link=escalation.private_link
+                "utter_public_complaint", escalation.language, link=escalation.private_link
             )
             return [notice]
         return notices
@@ -120,7 +120,7 @@ class Escalations:
             and earlier.presence is not Presence.OFFLINE
             and await self.router.assign(moved, earlier, actor=SYSTEM, notify=False)
         ):
-            return [self.router.assigned_notice(earlier)]
+            return [self.router.assigned_notice(earlier, moved.language)]
         return await self.router.route(moved, actor=SYSTEM)
 
     async def customer_wrote(self, thread: Thread, message: StoredMessage) -> None:

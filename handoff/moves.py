@@ -99,9 +99,9 @@ class Notices:
         self.messages = messages
         self.deliver = deliver
 
-    def render(self, template: str, **values: object) -> Outbound:
-        """A template, filled in."""
-        return self.templates.render(template, **values)
+    def render(self, template: str, language: str | None, **values: object) -> Outbound:
+        """A template in the customer's language (the default one without it), filled in."""
+        return self.templates.render(template, language, **values)
 
     async def say(self, thread: Thread, notice: Outbound, notify: bool) -> list[Outbound]:
         """Return a notice for the current response, or store and push it now."""
@@ -113,4 +113,4 @@ class Notices:
 
     async def tell(self, thread: Thread, template: str, **values: object) -> None:
         """Store and push a template to the customer now."""
-        await self.say(thread, self.render(template, **values), True)
+        await self.say(thread, self.render(template, thread.language, **values), True)

@@ -1,7 +1,9 @@
 """The handoff's customer-facing messages, from the domain's response templates.
 
 Designers edit every word the customer sees in `domain.yml`, the bot's answers and
-the handoff's notices alike; variants are picked at random as rasa does. A domain
+the handoff's notices alike; variants are picked at random as rasa does, among those
+in the customer's language (`metadata: {language: xx}`) when the domain has them,
+else among the default language's. A domain
 that lacks some of the handoff's templates (a rasa project from elsewhere) gets the
 built-in texts of `handoff.default_templates` for them, with a warning.
 """
@@ -18,7 +20,7 @@ import yaml
 
 from core.errors import ConfigError
 from core.messages import Outbound
-from handoff.default_templates import DEFAULT_TEXTS
+from handoff.default_templates import DEFAULT_TEXTS, DEFAULT_TRANSLATIONS
 
 logger = logging.getLogger(__name__)
 
@@ -48,10 +50,21 @@ class Templates:
         rng: random.Random | None = None,
         *,
         defaulted: tuple[str, ...] = (),
+        translations: Mapping[str, Mapping[str, list[str]]] | None = None,
+        default_language: str | None = None,
     ):
-        self.responses = dict(responses)
+        self.responses = dict(responses)  # in the default language
         self.defaulted = defaulted  # required templates the domain lacks: built-in texts
+        # language -> template -> texts, for the languages other than the default
+        self.translations = {lang: dict(texts) for lang, texts in (translations or {}).items()}
+        self.default_language = default_language
         self._rng = rng or random.Random()
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the templates are written in, the default first (if known)."""
+        default = (self.default_language,) if self.default_language else ()
+        return tuple(dict.fromkeys([*default, *self.translations]))
 
     @classmethod
     def from_domain(cls, path: Path, default_language: str | None = None) -> Templates:
@@ -69,14 +82,23 @@ class Templates:
             domain: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as error:
             raise ConfigError(str(path), "responses", f"cannot read the domain: {error}") from None
+        section = domain.get("responses") or {}
         responses = {
             name: [
                 v["text"]
                 for v in variants or []
                 if isinstance(v, dict) and v.get("text") and _speaks(v, default_language)
             ]
-            for name, variants in (domain.get("responses") or {}).items()
+            for name, variants in section.items()
         }
+        translations: dict[str, dict[str, list[str]]] = {}
+        for name, variants in section.items() if default_language is not None else ():
+            for variant in variants or []:
+                language = _tag(variant)
+                if language and language != default_language and variant.get("text"):
+                    translations.setdefault(language, {}).setdefault(name, []).append(
+                        variant["text"]
+                    )
         missing = tuple(name for name in REQUIRED if not responses.get(name))
         if missing:
             logger.warning(
@@ -86,11 +108,27 @@ class Templates:
                 ", ".join(missing),
             )
             responses.update({name: [DEFAULT_TEXTS[name]] for name in missing})
-        return cls(responses, defaulted=missing)
+            for language, found in translations.items():  # the languages the domain uses
+                texts = DEFAULT_TRANSLATIONS.get(language, {})
+                found.update({name: [texts[name]] for name in missing if name in texts})
+        return cls(
+            responses,
+            defaulted=missing,
+            translations=translations,
+            default_language=default_language,
+        )
 
-    def render(self, name: str, **values: object) -> Outbound:
-        """One variant of template `name`, with its placeholders filled in."""
-        text = self._rng.choice(self.responses[name])
+    def render(self, name: str, language: str | None = None, **values: object) -> Outbound:
+        """One variant of template `name`, with its placeholders filled in.
+
+        Args:
+            name: The template.
+            language: The customer's language: its variants when the template has
+                any, else the default language's.
+            **values: The placeholders' values.
+        """
+        variants = self.translations.get(language, {}).get(name) if language else None
+        text = self._rng.choice(variants or self.responses[name])
         return Outbound(text.format_map(_Blank(values)))
 
 
@@ -98,9 +136,15 @@ def _speaks(variant: Mapping[str, Any], language: str | None) -> bool:
     """Whether a variant is in `language` (untagged variants are in the default one)."""
     if language is None:
         return True
-    metadata = variant.get("metadata")
-    tagged = metadata.get("language") if isinstance(metadata, Mapping) else None
+    tagged = _tag(variant)
     return not tagged or tagged == language
+
+
+def _tag(variant: Any) -> str | None:
+    """A variant's `metadata.language`, if it has one."""
+    metadata = variant.get("metadata") if isinstance(variant, Mapping) else None
+    tagged = metadata.get("language") if isinstance(metadata, Mapping) else None
+    return str(tagged) if tagged else None
 
 
 class _Blank(dict[str, object]):

@@ -77,7 +77,7 @@ class TestThreadSignals:
         assert "bot failed 3 of 4 times" in decision.reason
 
     def test_after_a_hand_back_earlier_messages_do_not_count(self, detector: Detector) -> None:
-        # The gate passes only the messages since the hand-back (handoff/gate.py); what
+        # The pipeline passes only the messages since the hand-back (bot/pipeline.py); what
         # was said to the agent before it cannot escalate the next routine question.
         before = ("I want to talk to a human", "my order never arrived!!!", "THIS IS A JOKE")
         question = "Quels sont vos horaires d'ouverture ?"

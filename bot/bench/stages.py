@@ -32,7 +32,7 @@ from bot.errors import BotError
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("channel and validation", ("bot/channels/", "bot/pipeline.py", "bot/app.py", "bot/web/")),
     ("framework store (SQL)", ("bot/store/",)),
-    ("handoff decision", ("handoff/detection/", "handoff/gate.py")),
+    ("handoff decision", ("handoff/detection/", "bot/pipeline.py")),
     ("handoff service and store", ("handoff/",)),
     ("rasa message processing", ("rasa/core/processor.py", "rasa/core/agent.py")),
     ("rasa tracker (events replay)", ("rasa/shared/core/trackers.py", "rasa/shared/core/events")),
@@ -55,7 +55,7 @@ PIPELINE_HOOKS: tuple[tuple[str, str], ...] = (
     ("channel.parse", "read and check the request body (channel adapter, check_text)"),
     ("store.inbound", "record_inbound: customer, open thread, the message (one transaction)"),
     ("store.unsent", "unsent + mark_all_sent: waiting agent replies (REST and web chat)"),
-    ("handoff.gate", "who owns the thread; the detector's decision (score, reasons)"),
+    ("pipeline.decide", "who owns the thread; the detector's decision (score, reasons)"),
     ("engine.lock", "waiting for the conversation's lock (rasa's lock store)"),
     ("engine.tracker_read", "the tracker store read (rasa replays the whole conversation)"),
     ("engine.nlu", "rasa's NLU graph: tokenizer, sentence encoder, classifiers"),

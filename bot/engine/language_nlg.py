@@ -16,12 +16,15 @@ from typing import Any
 
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.authoring.domain_file import variant_language
+from bot.language_id import LANGUAGE_FROM, LanguageIdentifier, conversation_language, warm_up
 
 MODULE_PATH = f"{__name__}.LanguageTemplatedGenerator"
+HISTORY = 6  # customer messages looked at when the latest does not tell the language
 
 
 def endpoint(default_language: str) -> EndpointConfig:
@@ -38,6 +41,15 @@ class LanguageTemplatedGenerator(TemplatedNaturalLanguageGenerator):  # type: ig
         super().__init__(domain.responses if domain is not None else {})
         options = endpoint_config.kwargs if endpoint_config is not None else {}
         self.default_language = str(options.get("default_language") or "en")
+        tagged = {
+            variant_language(variant, self.default_language)
+            for variants in self.responses.values()
+            for variant in variants
+        }
+        self.languages = (self.default_language, *sorted(tagged - {self.default_language}))
+        self.identifier = LanguageIdentifier(self.languages)
+        if len(self.languages) > 1:
+            warm_up(self.languages)
 
     async def generate(
         self,
@@ -50,7 +62,7 @@ class LanguageTemplatedGenerator(TemplatedNaturalLanguageGenerator):  # type: ig
         variants = self.responses.get(utter_action)
         if not variants:
             return None
-        chosen = self.in_language(variants, _language_of(tracker))
+        chosen = self.in_language(variants, self.language_of(tracker))
         narrowed = TemplatedNaturalLanguageGenerator({utter_action: chosen})
         answer: dict[str, Any] | None = narrowed.generate_from_slots(
             utter_action, tracker.current_slot_values(), output_channel, **kwargs
@@ -67,8 +79,20 @@ class LanguageTemplatedGenerator(TemplatedNaturalLanguageGenerator):  # type: ig
                 return found
         return variants
 
-
-def _language_of(tracker: DialogueStateTracker) -> str | None:
-    metadata = tracker.latest_message.metadata if tracker.latest_message else None
-    language = metadata.get("language") if isinstance(metadata, dict) else None
-    return str(language).lower() if language else None
+    def language_of(self, tracker: DialogueStateTracker) -> str | None:
+        """The customer's language: decided already, or read from their messages."""
+        metadata = tracker.latest_message.metadata if tracker.latest_message else None
+        metadata = metadata if isinstance(metadata, dict) else {}
+        language = metadata.get("language")
+        hint = str(language).lower() if language else None
+        if metadata.get(LANGUAGE_FROM) or len(self.languages) < 2:
+            return hint
+        texts = [
+            str(event.text)
+            for event in tracker.events
+            if isinstance(event, UserUttered) and event.text
+        ][-HISTORY:]
+        if not texts:
+            return hint
+        choice = conversation_language(self.identifier, texts[-1], texts[:-1], hint)
+        return choice.language if choice is not None else None

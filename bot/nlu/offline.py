@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import yaml
 
 from bot.errors import BotError, ModelMissing
-from bot.nlu import e5, minilm
+from bot.nlu import minilm
+from core import sentence_encoder as e5
 
 if TYPE_CHECKING:
     from rasa.core.agent import Agent

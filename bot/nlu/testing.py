@@ -6,6 +6,8 @@
    on; without them, a fifth of the project's own examples is held out and a
    scratch model is trained on the rest. Per-intent precision and recall, and a
    confusion matrix. `nlu_fallback` counts as a miss: it is what the bot would do.
+   A file named `*_<lang>.yml` (`held_out_fr.yml`) holds messages in that language,
+   any other the brand's default language's: accuracy and macro-F1 per language too.
 2. Stories: `tests/test_stories.yml` in rasa's test stories format, through rasa's
    own story evaluation (user texts go through the NLU, actions are predicted by the
    policies; custom actions are not run). A failed story fails the command.
@@ -18,6 +20,8 @@ rasa's story results under `stories/`.
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -109,7 +113,11 @@ def _run_tests(
         nlu_files = _files(inputs.nlu, DEFAULT_NLU, (".yml", ".yaml"))
         if nlu_files:
             report.nlu_source = ", ".join(str(path) for path in nlu_files)
-            _test_intents(model, _labelled_messages(nlu_files), report, inputs.output)
+            labelled = _labelled_messages(nlu_files, settings.brand.languages[0])
+            pairs = [(text, intent) for text, intent, _ in labelled]
+            predicted = _test_intents(model, pairs, report, inputs.output)
+            languages = [language for _, _, language in labelled]
+            score_languages(pairs, languages, predicted, inputs.output)
         else:
             report.nlu_source = "a fifth of the project's examples, held out"
             _test_intents_held_out(project, report, inputs.output)
@@ -141,21 +149,56 @@ def _files(paths: Sequence[Path] | None, default: Path, suffixes: tuple[str, ...
     return sorted(found)
 
 
-def _labelled_messages(paths: Sequence[Path]) -> list[tuple[str, str]]:
-    """(text, intent) of every intent example in rasa NLU files."""
+def language_of_file(path: Path, default_language: str) -> str:
+    """The language of a test file's messages: `held_out_fr.yml` is French."""
+    match = re.fullmatch(r".+_([a-z]{2})", path.stem)
+    return match.group(1) if match else default_language
+
+
+def _labelled_messages(paths: Sequence[Path], default_language: str) -> list[tuple[str, str, str]]:
+    """(text, intent, language) of every intent example in rasa NLU files."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    pairs = []
+    found = []
     for path in paths:
+        language = language_of_file(path, default_language)
         for message in load_data(str(path)).intent_examples:
             if message.get("text") and message.get("intent"):
-                pairs.append((str(message.get("text")), str(message.get("intent"))))
-    return pairs
+                found.append((str(message.get("text")), str(message.get("intent")), language))
+    return found
+
+
+def score_languages(
+    pairs: Sequence[tuple[str, str]],
+    languages: Sequence[str],
+    predicted: Sequence[str],
+    output: Path,
+) -> None:
+    """Print accuracy and macro-F1 per language; the same in `intent-languages.json`."""
+    by_language: dict[str, tuple[list[str], list[str]]] = {}
+    for (_, intent), language, guess in zip(pairs, languages, predicted, strict=True):
+        actual, guessed = by_language.setdefault(language, ([], []))
+        actual.append(intent)
+        guessed.append(guess)
+    scores = {
+        language: score_intents(actual, guessed)
+        for language, (actual, guessed) in sorted(by_language.items())
+    }
+    print("\nIntents per language:")
+    print(f"{'language':<10}{'messages':>9}{'accuracy':>10}{'macro-F1':>10}")
+    for language, scored in scores.items():
+        print(f"{language:<10}{scored.messages:>9}{scored.accuracy:>10.3f}{scored.macro_f1:>10.3f}")
+    summary = {
+        language: {"messages": s.messages, "accuracy": s.accuracy, "macro_f1": s.macro_f1}
+        for language, s in scores.items()
+    }
+    (output / "intent-languages.json").write_text(json.dumps(summary, indent=2) + "\n")
 
 
 def _test_intents(
     model: NluModel, pairs: Sequence[tuple[str, str]], report: TestReport, output: Path
-) -> None:
+) -> list[str]:
+    """Score the model on (text, intent) pairs into `report`; the predicted intents."""
     from tqdm import tqdm
 
     predictions = [
@@ -175,6 +218,7 @@ def _test_intents(
     for miss in report.misses:
         print(f"  missed: {miss.text!r}: {miss.expected} -> {miss.predicted} {miss.confidence:.2f}")
     print(f"Confusion matrix: {report.confusion_chart}")
+    return [p.intent for p in predictions]
 
 
 def _test_intents_held_out(project: RasaProject, report: TestReport, output: Path) -> None:
