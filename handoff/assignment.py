@@ -78,7 +78,9 @@ class Router:
             )
         elif (opening := next_opening(snapshots, request, now)) > now:
             opening_words = when(opening, now, thread.language)
-            notice = self.notices.render("utter_handoff_closed", thread.language, opening=opening_words)
+            notice = self.notices.render(
+                "utter_handoff_closed", thread.language, opening=opening_words
+            )
         else:  # within working hours, but nobody is online
             notice = self.notices.render("utter_handoff_unstaffed", thread.language)
         return await self.notices.say(thread, notice, notify)
@@ -123,4 +125,3 @@ class Router:
             team=thread.team,
             exclude=frozenset(exclude or ()),
         )
-

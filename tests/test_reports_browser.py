@@ -108,3 +108,38 @@ def test_a_bad_range_is_explained(browser: Browser, server: LiveServer) -> None:
     page.get_by_label("From").fill((today + timedelta(days=3)).isoformat())
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_role("alert")).to_contain_text("is after to")
+
+
+def console_signed_in(browser: Browser, server: LiveServer, login: str) -> Page:
+    context = browser.new_context(viewport={"width": 1366, "height": 1000}, locale="en-GB")
+    page = context.new_page()
+    page.goto(f"{server.url}/console")
+    page.get_by_test_id("signin-login").fill(login)
+    page.get_by_test_id("signin-password").fill(PASSWORDS[login])
+    page.get_by_test_id("signin-password").press("Enter")
+    expect(page.get_by_test_id("app")).to_be_visible()
+    return page
+
+
+def test_the_console_has_a_reports_tab_for_supervisors(
+    browser: Browser, server: LiveServer
+) -> None:
+    page = console_signed_in(browser, server, "sam")
+    expect(page.get_by_test_id("queue-view")).to_be_visible()
+    page.get_by_test_id("tab-reports").click()
+    reports = page.get_by_test_id("reports-view")
+    expect(page.locator("[data-testid=reports-view][data-ready=true]")).to_be_attached()
+    expect(reports.locator(".tile").first).to_contain_text("3000")
+    expect(reports.locator("svg.heatmap")).to_have_count(3)
+    expect(page.get_by_test_id("queue-view")).to_be_hidden()
+    screenshot(page, "console-reports-tab")
+
+
+def test_a_manager_in_the_console_sees_only_the_reports(
+    browser: Browser, server: LiveServer
+) -> None:
+    page = console_signed_in(browser, server, "mona")
+    expect(page.get_by_test_id("reports-view").locator(".tile").first).to_contain_text("3000")
+    for hidden in ("tab-queue", "tab-supervisor", "tab-review", "queue-view"):
+        expect(page.get_by_test_id(hidden)).to_be_hidden()
+    expect(page.get_by_test_id("tab-reports")).to_be_visible()

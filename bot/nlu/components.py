@@ -35,8 +35,8 @@ from rasa.shared.nlu.constants import ACTION_TEXT, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from core.sentence_encoder import E5Encoder
 from bot.nlu.minilm import MiniLMEncoder
+from core.sentence_encoder import E5Encoder
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class MiniLMFeaturizer(_SentenceFeaturizer):
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class E5Featurizer(_SentenceFeaturizer):
-    """Dense sentence features from multilingual-e5-small (`core.sentence_encoder`), in any language.
+    """Dense sentence features from multilingual-e5-small (`core.sentence_encoder`).
 
     The encoder is the process's shared one, so the handoff detector reuses the
     vector of each message that rasa parsed instead of encoding it again.

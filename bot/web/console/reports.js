@@ -2,10 +2,10 @@
 // `mountReports(root)` draws it into any element (the console hooks it in as a tab);
 // reports.html shows it on its own. Data come from /agents/api/reports (same cookie).
 
+import { createClient } from "./api.js";
 import { barChart, columnChart, heatmap, sparkline } from "./reports_charts.js";
 
-const API = "/agents/api";
-const HEADERS = { "X-Requested-With": "fernhill-console" };
+const api = createClient("/agents/api");
 
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -28,13 +28,6 @@ export function percent(share) {
   return share === null || share === undefined ? "–" : `${(share * 100).toFixed(1)}%`;
 }
 
-async function call(path, options = {}) {
-  const reply = await fetch(`${API}${path}`, { credentials: "same-origin", ...options, headers: { ...HEADERS, ...(options.headers || {}) } });
-  const body = (reply.headers.get("content-type") || "").includes("json") ? await reply.json() : null;
-  if (!reply.ok) throw Object.assign(new Error(body?.error || `${reply.status}`), { status: reply.status });
-  return body;
-}
-
 function isoDay(date) {
   return date.toISOString().slice(0, 10);
 }
@@ -43,7 +36,7 @@ export async function mountReports(root) {
   root.replaceChildren(el("p", { class: "muted" }, "Loading…"));
   let me;
   try {
-    me = await call("/me");
+    me = await api("GET", "/me");
   } catch (error) {
     if (error.status === 401) return signIn(root);
     root.replaceChildren(el("p", { class: "error" }, error.message));
@@ -76,7 +69,7 @@ export async function mountReports(root) {
     form.querySelector(".export").href = `${API}/reports/threads.csv?${params}`;
     body.replaceChildren(el("p", { class: "muted" }, "Computing…"));
     try {
-      const report = await call(`/reports?${params}`);
+      const report = await api("GET", `/reports?${params}`);
       body.replaceChildren(...renderReport(report));
       if (me.role === "supervisor") body.append(threadBrowser(params));
       else body.append(el("p", { class: "muted" }, "Threads and transcripts are for supervisors."));
@@ -105,7 +98,7 @@ function signIn(root) {
     event.preventDefault();
     const data = Object.fromEntries(new FormData(form));
     try {
-      await call("/session", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(data) });
+      await api("POST", "/session", data);
       mountReports(root);
     } catch (error) {
       form.querySelector(".error").textContent = error.message;
@@ -193,7 +186,7 @@ function threadBrowser(filters) {
     for (const [name, value] of new FormData(form)) if (String(value).trim()) params.set(name, String(value).trim());
     if (before) params.set("before", before);
     try {
-      const page = await call(`/reports/threads?${params}`);
+      const page = await api("GET", `/reports/threads?${params}`);
       const rows = page.threads.map((t) => {
         const row = el("tr", { tabindex: 0, "data-thread": t.thread_id },
           ...[t.thread_id, t.created_at.slice(0, 16).replace("T", " "), t.channel, t.customer, t.agent ?? "bot", t.state,
@@ -217,7 +210,7 @@ function threadBrowser(filters) {
 
 async function openTranscript(threadId, target) {
   try {
-    const thread = await call(`/reports/threads/${threadId}`);
+    const thread = await api("GET", `/reports/threads/${threadId}`);
     target.replaceChildren(el("h3", {}, `Thread ${threadId}`), ...thread.messages.map((m) =>
       el("div", { class: `line ${m.author}` }, el("span", { class: "who" }, m.agent || m.author), el("span", { class: "when" }, m.created_at.slice(11, 19)), el("p", {}, m.text))));
   } catch (error) {

@@ -28,6 +28,7 @@ const ui = {
   tabQueue: byId("tab-queue"),
   tabSupervisor: byId("tab-supervisor"),
   tabReview: byId("tab-review"),
+  tabReports: byId("tab-reports"),
   presence: byId("presence"),
   snippets: byId("snippets-button"),
 };
@@ -88,14 +89,16 @@ async function enter(me) {
   ui.app.hidden = false;
   ui.agentName.textContent = `${me.display_name}${me.role !== "agent" ? ` · ${me.role}` : ""}`;
   ui.tabSupervisor.hidden = me.role !== "supervisor";
-  ui.tabReview.hidden = me.role === "agent";
-  // Designers see the review inbox only: no customers' threads, no presence.
-  const designer = me.role === "designer";
-  for (const part of [ui.tabQueue, ui.presence, ui.snippets]) part.hidden = designer;
+  ui.tabReview.hidden = me.role === "agent" || me.role === "manager";
+  ui.tabReports.hidden = me.role !== "supervisor" && me.role !== "manager";
+  // Designers see the review inbox only, managers the reports only: no customers'
+  // threads, no presence.
+  const apart = me.role === "designer" || me.role === "manager";
+  for (const part of [ui.tabQueue, ui.presence, ui.snippets]) part.hidden = apart;
   store.emit("enter", me);
-  if (designer) {
+  if (apart) {
     hideNotifyButton();
-    showView("review");
+    showView(me.role === "designer" ? "review" : "reports");
     return;
   }
   showView("queue");
