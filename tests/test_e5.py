@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.sentence_encoder import E5Encoder, normalise
+from handoff.detection.sentence_encoder import E5Encoder, normalise
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,7 +31,7 @@ def encoder() -> E5Encoder:
 
 def test_loads_and_encodes_offline_without_network() -> None:
     code = NO_NETWORK + (
-        "from core.sentence_encoder import E5Encoder\n"
+        "from handoff.detection.sentence_encoder import E5Encoder\n"
         "v = E5Encoder().encode(['où est ma commande ?', 'where is my order?'])\n"
         "print(v.shape, round(float(v[0] @ v[1]), 2))\n"
     )

@@ -1,9 +1,10 @@
 """rasa components for the framework's fast default pipeline.
 
 - `E5Featurizer` puts a multilingual sentence embedding (multilingual-e5-small,
-  `core.sentence_encoder`) on each message as a dense sentence-level feature, like rasa's own
-  LanguageModelFeaturizer; it has nothing to train. `MiniLMFeaturizer` does the same
-  with the English-only all-MiniLM-L6-v2 (`bot.nlu.minilm`).
+  `handoff.detection.sentence_encoder`, shared with the handoff detector) on each
+  message as a dense sentence-level feature, like rasa's own LanguageModelFeaturizer;
+  it has nothing to train. `MiniLMFeaturizer` does the same with the English-only
+  all-MiniLM-L6-v2 (`bot.nlu.minilm`).
 - `LinearIntentClassifier` is a multinomial logistic regression over the messages'
   sentence-level features: the embedding beside the (L2-normalised) word and
   character n-gram counts of rasa's CountVectorsFeaturizer. It trains in seconds,
@@ -36,7 +37,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.minilm import MiniLMEncoder
-from core.sentence_encoder import E5Encoder
+from handoff.detection.sentence_encoder import E5Encoder
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ class MiniLMFeaturizer(_SentenceFeaturizer):
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class E5Featurizer(_SentenceFeaturizer):
-    """Dense sentence features from multilingual-e5-small (`core.sentence_encoder`).
+    """Dense sentence features from multilingual-e5-small, in any language.
 
     The encoder is the process's shared one, so the handoff detector reuses the
     vector of each message that rasa parsed instead of encoding it again.

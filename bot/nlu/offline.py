@@ -20,7 +20,7 @@ import yaml
 
 from bot.errors import BotError, ModelMissing
 from bot.nlu import minilm
-from core import sentence_encoder as e5
+from handoff.detection import sentence_encoder as e5
 
 if TYPE_CHECKING:
     from rasa.core.agent import Agent

@@ -1,11 +1,11 @@
 """The complaint classifier: a logistic regression on the shared multilingual embedding.
 
-Each message is embedded once by multilingual-e5-small (`core.sentence_encoder`, the same vector
-rasa's intent classifier uses), so the classifier itself costs one dot product. It
-learns from the designers' examples (`handoff.detection.examples`), in every language
-they wrote, and from the NLU data (complaint intents are complaints, routine intents
-are not). Each complaint topic keeps its centroid, so a complaint is also told what it
-is about ("late delivery").
+Each message is embedded once by multilingual-e5-small (`sentence_encoder` beside
+this module; rasa's intent classifier uses the same vector), so the classifier itself
+costs one dot product. It learns from the designers' examples
+(`handoff.detection.examples`), in every language they wrote, and from the NLU data
+(complaint intents are complaints, routine intents are not). Each complaint topic
+keeps its centroid, so a complaint is also told what it is about ("late delivery").
 
 Embedding several thousand examples takes a minute, so a trained classifier is stored
 as plain arrays under the cache folder, named by a hash of everything it learned
@@ -27,8 +27,8 @@ import yaml
 from numpy.typing import NDArray
 
 from core.errors import ConfigError
-from core.sentence_encoder import E5Encoder
 from handoff.detection.examples import LEGACY_TOPIC, Example
+from handoff.detection.sentence_encoder import E5Encoder
 from handoff.detection.settings import ClassifierOptions
 
 logger = logging.getLogger(__name__)
