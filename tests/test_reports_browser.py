@@ -52,7 +52,7 @@ def signed_in(browser: Browser, server: LiveServer, login: str) -> Page:
     page.get_by_label("Login").fill(login)
     page.get_by_label("Password").fill("wrong-password")
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("alert")).to_contain_text("wrong login or password")
+    expect(page.get_by_role("alert")).to_contain_text("wrong login or password", ignore_case=True)
     page.get_by_label("Password").fill(PASSWORDS[login])
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#reports[data-ready=true]")).to_be_attached()

@@ -5,7 +5,8 @@
 import { createClient } from "./api.js";
 import { barChart, columnChart, heatmap, sparkline } from "./reports_charts.js";
 
-const api = createClient("/agents/api");
+const API = "/agents/api";
+const api = createClient(API);
 
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
