@@ -299,11 +299,6 @@ def test_held_out_routine_questions_are_answered_with_the_right_template_in_the_
     assert run.right >= 0.9 * run.asked, run.wrong
 
 
-@pytest.mark.xfail(
-    reason="the detector (branch detect, issue 9) still escalates 2-6% of the routine "
-    "fr/es/de/it held-out questions; the target is under 2%",
-    strict=False,
-)
 @pytest.mark.parametrize("language", BRAND[1:])
 def test_held_out_routine_questions_are_not_escalated(
     live_server: LiveServer, language: str
