@@ -15,8 +15,9 @@
                                  silent for public chatter
              answer_with_engine  rasa answers (bot/engine/rasa_engine.py), reusing the
                                  parse; an `action_handoff` in its answer escalates
-           store the answers
-      <- the channel delivers them (in its response, or pushed)
+           store the answers (bot/exactly_once.py: once per message, across workers)
+      <- the channel delivers them (in its response, or pushed), and marks them
+         delivered in the outbox (bot/store/outbox.py) once the customer has them
 
 An agent's reply takes the other way: agents' API (bot/web/agents_api.py) ->
 `AgentActions.reply` (handoff/agent_actions.py), which the state machine
@@ -29,8 +30,11 @@ put in `self.steps`; the rating in words or digits is read by
 sees of the thread is built in `_context`.
 
 A repeated delivery gets the answers of the first one: it waits for them while the
-first is still being answered, reads them from the store once they are there, and
-is answered afresh only if the first attempt failed.
+first is still being answered (by this worker or another), reads them from the store
+once they are there, and is answered afresh only if the first attempt failed or its
+worker died; rasa is then not run again if it had taken the message already.
+A channel that answers in its response hands the customer, with the answers, what
+still waits for them (an agent's reply, a notice), and only once the answers exist.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import LimitsSettings
+from bot.exactly_once import ExactlyOnce, new_claim_token
 from bot.language_id import with_language
 from bot.store import Database
 from core.errors import BadRequest, PayloadTooLarge
@@ -69,6 +74,7 @@ class Turn:
     message: StoredMessage
     parse: Parse | None = None  # set by `decide`
     decision: HandoffDecision | None = None  # set by `decide`
+    repeat: bool = False  # an earlier attempt at answering it failed or died
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -89,6 +95,7 @@ class MessagePipeline:
         detector: Detector,
         handoff: Handoff,
         limits: LimitsSettings,
+        answer_lease_seconds: float = 65.0,
     ) -> None:
         self.store = store
         self.engine = engine
@@ -104,7 +111,7 @@ class MessagePipeline:
             self.decide,
             self.answer_with_engine,
         ]
-        self._in_flight: dict[int, asyncio.Future[list[StoredMessage]]] = {}
+        self.once = ExactlyOnce(store, answer_lease_seconds)
 
     async def handle(self, inbound: Inbound, *, delivered_in_response: bool) -> list[StoredMessage]:
         """Store, answer and store the answers to one customer message.
@@ -112,26 +119,36 @@ class MessagePipeline:
         Args:
             inbound: The customer's message.
             delivered_in_response: The channel returns the answers in the same
-                HTTP response (REST, web chat), so they count as sent once stored.
+                HTTP response (REST), so they count as delivered once stored.
 
         Returns:
             The stored answers, for the channel to deliver. A channel that answers in
-            the response also gets, first, any messages still waiting for this
-            customer (an agent's reply written while they were away).
+            the response gets, first, every message still waiting for this customer
+            (an agent's reply written while they were away, a resolved thread's last
+            words), marked delivered only now that the answers exist: a failing
+            answer leaves them waiting for the next request.
         """
         check_text(inbound.text, self.limits)
-        messages = self.store.messages
-        thread, message, repeated = await messages.record_inbound(
-            inbound, is_over=lambda open_thread: thread_is_over(open_thread, inbound)
+        claim = new_claim_token()
+        thread, message, repeated = await self.store.messages.record_inbound(
+            inbound,
+            is_over=lambda open_thread: thread_is_over(open_thread, inbound),
+            claim=(claim, self.once.lease_seconds),
         )
-        waiting: list[StoredMessage] = []
-        if delivered_in_response and not repeated:
-            waiting = await messages.unsent(thread.id)
-            await messages.mark_all_sent([m.id for m in waiting])
         turn = Turn(thread, inbound, message)
-        return waiting + await self._answer_once(
-            turn, repeated=repeated, sent=delivered_in_response
+
+        async def respond(repeat: bool) -> list[Outbound]:
+            turn.repeat = repeat
+            return await self.respond(turn)
+
+        answers = await self.once.answer(
+            message, None if repeated else claim, respond, sent=delivered_in_response
         )
+        if not delivered_in_response:
+            return answers
+        waiting = await self.store.outbox.take_undelivered(thread.channel, thread.chat_id)
+        waiting_ids = {m.id for m in waiting}
+        return waiting + [answer for answer in answers if answer.id not in waiting_ids]
 
     async def respond(self, turn: Turn) -> list[Outbound]:
         """The first answer a step gives (possibly none)."""
@@ -224,6 +241,7 @@ class MessagePipeline:
             message_id=inbound.message_id,
             metadata=inbound.metadata or None,
             parse=turn.parse,
+            repeated=turn.repeat,
         )
         requests = [request for reply in replies if (request := handoff_request(reply))]
         if not requests:
@@ -273,34 +291,6 @@ class MessagePipeline:
         moves = await self.store.threads.moves(thread.id)
         backs = [move.created_at for move in moves if move.event == ThreadEvent.HAND_BACK.value]
         return backs[-1] if backs else None
-
-    async def _answer_once(self, turn: Turn, *, repeated: bool, sent: bool) -> list[StoredMessage]:
-        """Answer a message unless a delivery of it is being or was answered already."""
-        message = turn.message
-        if repeated:
-            if message.id in self._in_flight:
-                return await asyncio.shield(self._in_flight[message.id])
-            stored = await self.store.messages.replies_to(message.id)
-            if stored:
-                return stored
-        answering = asyncio.get_running_loop().create_future()
-        self._in_flight[message.id] = answering
-        try:
-            replies = await self.respond(turn)
-            stored = await self.store.messages.record_replies(
-                turn.thread.id, replies, reply_to_id=message.id, sent=sent
-            )
-        except asyncio.CancelledError:
-            answering.cancel()
-            raise
-        except Exception as error:
-            answering.set_exception(error)
-            answering.exception()  # retrieved here, so an unwaited failure is not logged twice
-            raise
-        finally:
-            del self._in_flight[message.id]
-        answering.set_result(stored)
-        return stored
 
 
 def thread_is_over(thread: Thread, inbound: Inbound) -> bool:

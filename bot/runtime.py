@@ -133,7 +133,9 @@ async def start_services(
         default_language=language,
     )
     await engine.start()
-    pipeline = MessagePipeline(store, engine, detector, handoff, settings.limits)
+    # A claim on answering a message outlasts the engine's two calls (NLU, then the turn).
+    lease = 2 * settings.engine.reply_timeout_seconds + 5
+    pipeline = MessagePipeline(store, engine, detector, handoff, settings.limits, lease)
     auth = Authenticator(handoff.directory, store.agents, handoff_settings.console)
     training = TrainingJob(project, Path(settings.engine.model_dir), _no_model_yet)
     services = Services(
@@ -174,7 +176,11 @@ def build_detector(
 async def deliver_through(
     channels: list[ChannelAdapter], store: Database, thread: Thread, message: StoredMessage
 ) -> None:
-    """Push a message through its thread's channel; kept unsent if it cannot go now."""
+    """Push a message through its thread's channel; kept unsent if it cannot go now.
+
+    Delivered once pushed, except on a channel whose client acknowledges what it
+    shows (web chat): it marks the message delivered itself.
+    """
     adapter = next((a for a in channels if a.name == thread.channel), None)
     if adapter is None:
         return
@@ -183,7 +189,8 @@ async def deliver_through(
     except CannotPush as reason:
         logger.debug("Message %s waits: %s", message.id, reason)
         return
-    await store.messages.mark_sent(message.id, channel_message_id)
+    if not adapter.acknowledges_delivery:
+        await store.messages.mark_sent(message.id, channel_message_id)
 
 
 async def every(seconds: float, job: Callable[[], Awaitable[object]]) -> None:

@@ -47,8 +47,13 @@ class Engine(Protocol):
         message_id: str | None = None,
         metadata: dict[str, Any] | None = None,
         parse: Parse | None = None,
+        repeated: bool = False,
     ) -> list[Outbound]:
-        """What the bot says to `text` in the conversation, reusing `parse` if given."""
+        """What the bot says to `text` in the conversation, reusing `parse` if given.
+
+        `repeated`: an earlier attempt may have run it; if the engine took message
+        `message_id` then, its answer is given again instead of running it twice.
+        """
         ...
 
 

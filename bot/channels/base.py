@@ -35,6 +35,9 @@ class ChannelAdapter(ABC):
     """
 
     name: ClassVar[str]
+    # The customer's client acknowledges what it showed, which marks it delivered
+    # (`Outbox.acknowledge`); a push alone is not a delivery.
+    acknowledges_delivery: ClassVar[bool] = False
 
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options

@@ -5,9 +5,16 @@ POST /chat/api/messages  {"chat_id", "text", "message_id"?}  -> {"replies": [...
 GET  /chat/api/messages?chat_id=..&after=ID  -> {"messages": [...]} (the open thread)
 GET  /chat/api/events?chat_id=..&after=ID    server-sent events: messages pushed later
                                              (an agent's replies), after a catch-up
+POST /chat/api/acks  {"chat_id", "ids": [ID, ...]}  -> {"acknowledged": N}
+                                             the messages the page has shown
 
 The page makes a random `chat_id` and keeps it in the browser; it is the key to the
-conversation, so it must be long and unguessable.
+conversation, so it must be long and unguessable: every route is the customer's, and
+whoever holds the chat id may call it (no agent role reaches a chat through here).
+
+A message is delivered once the page acknowledges it: until then it stays in the
+outbox (`bot.store.outbox`), and every new event stream gets it again, so a reply
+pushed while no page was open, or lost with a dropped stream, is shown later.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 CHAT_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 LANGUAGE = re.compile(r"[a-z]{2,3}")
 HEARTBEAT_SECONDS = 15.0
+MAX_ACKS = 500
 
 
 @register
@@ -44,6 +52,7 @@ class WebChatChannel(ChannelAdapter):
     """The brand's own chat page."""
 
     name = "webchat"
+    acknowledges_delivery = True
 
     def __init__(self, options: dict[str, Any]) -> None:
         super().__init__(options)
@@ -57,6 +66,7 @@ class WebChatChannel(ChannelAdapter):
         routes.add_route(handler(self.post_message), "/api/messages", methods=["POST"])
         routes.add_route(handler(self.list_messages), "/api/messages", methods=["GET"])
         routes.add_route(handler(self.events), "/api/events", methods=["GET"])
+        routes.add_route(handler(self.acknowledge), "/api/acks", methods=["POST"])
         return routes
 
     async def page(self, request: Request) -> HTTPResponse:
@@ -75,8 +85,21 @@ class WebChatChannel(ChannelAdapter):
             message_id=optional_id_field(body, "message_id"),
             metadata=_language(request),
         )
-        replies = await self.pipeline.handle(inbound, delivered_in_response=True)
+        # Delivered once the page acknowledges them, not when the response leaves.
+        replies = await self.pipeline.handle(inbound, delivered_in_response=False)
         return response.json({"replies": [message_json(reply) for reply in replies]})
+
+    async def acknowledge(self, request: Request) -> HTTPResponse:
+        """The page showed these messages: they are delivered."""
+        body = read_json_object(request, required=("chat_id", "ids"), optional=())
+        chat_id = _chat_id(body.get("chat_id"))
+        ids = body.get("ids")
+        if not isinstance(ids, list) or len(ids) > MAX_ACKS:
+            raise BadRequest(f"field 'ids' must be a list of at most {MAX_ACKS} message ids")
+        if not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids):
+            raise BadRequest("field 'ids' must hold message ids (whole numbers above 0)")
+        marked = await self.pipeline.store.outbox.acknowledge(self.name, chat_id, ids)
+        return response.json({"acknowledged": marked})
 
     async def list_messages(self, request: Request) -> HTTPResponse:
         """The open thread's transcript (after a message id, if given)."""
@@ -102,12 +125,8 @@ class WebChatChannel(ChannelAdapter):
         )
         try:
             await stream.send(": connected\n\n")
-            thread = await self.pipeline.store.threads.open_thread(self.name, chat_id)
-            if thread is not None:
-                for message in await self.pipeline.store.messages.transcript(
-                    thread.id, after_id=after
-                ):
-                    await stream.send(_event(message))
+            for message in await self._catch_up(chat_id, after):
+                await stream.send(_event(message))
             while True:
                 try:
                     message = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
@@ -121,8 +140,17 @@ class WebChatChannel(ChannelAdapter):
             if not listeners:
                 self._listeners.pop(chat_id, None)
 
+    async def _catch_up(self, chat_id: str, after: int) -> list[StoredMessage]:
+        """The open thread after `after`, and whatever the page has not acknowledged."""
+        store = self.pipeline.store
+        thread = await store.threads.open_thread(self.name, chat_id)
+        recent = await store.messages.transcript(thread.id, after_id=after) if thread else []
+        unacknowledged = await store.outbox.undelivered(self.name, chat_id)
+        by_id = {message.id: message for message in [*recent, *unacknowledged]}
+        return [by_id[key] for key in sorted(by_id)]
+
     async def push(self, thread: Thread, message: StoredMessage) -> str | None:
-        """Send a message to every open page of this chat."""
+        """Send a message to every open page of this chat (delivered once acknowledged)."""
         listeners = self._listeners.get(thread.chat_id)
         if not listeners:
             raise CannotPush("no chat page is open for this customer")

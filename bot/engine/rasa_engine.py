@@ -34,7 +34,9 @@ from core.ports import Parse
 
 if TYPE_CHECKING:
     from rasa.core.agent import Agent
+    from rasa.core.channels.channel import UserMessage
     from rasa.core.utils import AvailableEndpoints
+    from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
 
@@ -144,10 +146,13 @@ class RasaEngine:
         message_id: str | None = None,
         metadata: dict[str, Any] | None = None,
         parse: Parse | None = None,
+        repeated: bool = False,
     ) -> list[Outbound]:
         """What the bot says to `text` in conversation `conversation_id`.
 
-        A `parse` from `parse()` is reused, so the NLU does not run twice.
+        A `parse` from `parse()` is reused, so the NLU does not run twice. A
+        `repeated` message whose id rasa's tracker already holds (an attempt that
+        died after rasa saved its turn) gets the bot's answers of that turn back.
         """
         from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
@@ -160,8 +165,9 @@ class RasaEngine:
             message_id=message_id,
             metadata=metadata,
         )
+        handle = _handle_once if repeated and message_id is not None else _handle
         answers = await self._call(
-            lambda agent: agent.handle_message(message), f"a message of {conversation_id}"
+            lambda agent: handle(agent, message), f"a message of {conversation_id}"
         )
         return [_outbound(answer) for answer in answers or []]
 
@@ -243,6 +249,42 @@ def _agent_beside(old: Agent, model_path: Path, endpoints: AvailableEndpoints) -
     if not agent.is_ready():
         raise ModelMissing(f"rasa could not load the model at {model_path}")
     return agent
+
+
+async def _handle(agent: Agent, message: UserMessage) -> Any:
+    return await agent.handle_message(message)
+
+
+async def _handle_once(agent: Agent, message: UserMessage) -> Any:
+    """Handle a message as `Agent.handle_message` does, unless rasa took it already.
+
+    If the tracker holds this message id (an earlier attempt died after rasa saved
+    its turn), the answers rasa gave it then, from the events that followed it.
+    """
+    async with agent.lock_store.lock(message.sender_id):
+        store = getattr(agent.tracker_store, "_tracker_store", agent.tracker_store)
+        tracker = await store.retrieve_full_tracker(message.sender_id)
+        earlier = _answers_in(tracker, message.message_id) if tracker is not None else None
+        if earlier is not None:
+            logger.info("Message %s was answered before; not run again.", message.message_id)
+            return earlier
+        return await agent.processor.handle_message(message)
+
+
+def _answers_in(tracker: DialogueStateTracker, message_id: str) -> list[dict[str, Any]] | None:
+    """The bot's utterances after the user event `message_id`; None if there is none."""
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    answers: list[dict[str, Any]] | None = None
+    for event in tracker.events:
+        if isinstance(event, UserUttered):
+            if answers is not None:
+                break
+            if event.message_id == message_id:
+                answers = []
+        elif answers is not None and isinstance(event, BotUttered):
+            answers.append({"text": event.text, **(event.data or {})})
+    return answers
 
 
 def _outbound(answer: dict[str, Any]) -> Outbound:

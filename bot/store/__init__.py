@@ -5,16 +5,20 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.agents import AgentRepository
+from bot.store.answer_claims import AnswerClaims
 from bot.store.channel_store import ChannelStore
 from bot.store.database import create_engine
 from bot.store.messages import MessageRepository
+from bot.store.outbox import Outbox
 from bot.store.threads import ThreadRepository
 
 __all__ = ["AgentRepository", "Database", "MessageRepository", "ThreadRepository"]
 
 
 class Database:
-    """The repositories over one database: `threads`, `messages`, `agents`.
+    """The repositories over one database: threads, messages, agents, outbox, claims.
+
+    `outbox` is the messages' delivery, `claims` who answers a customer message.
 
     Reviews (`bot.designer.inbox.ReviewStore`) and channels' own state
     (`channel_state`) are built on the same `engine`.
@@ -25,6 +29,8 @@ class Database:
         self.threads = ThreadRepository(engine)
         self.messages = MessageRepository(engine)
         self.agents = AgentRepository(engine)
+        self.outbox = Outbox(engine)
+        self.claims = AnswerClaims(engine, self.messages)
 
     @classmethod
     def connect(cls, url: str) -> Database:

@@ -8,6 +8,7 @@ open thread in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,7 +34,11 @@ class MessageRepository:
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
 
     async def record_inbound(
-        self, inbound: Inbound, *, is_over: ThreadFilter | None = None
+        self,
+        inbound: Inbound,
+        *,
+        is_over: ThreadFilter | None = None,
+        claim: tuple[str, float] | None = None,
     ) -> tuple[Thread, StoredMessage, bool]:
         """Store a customer's message in its chat's open thread, opening one if needed.
 
@@ -41,19 +46,21 @@ class MessageRepository:
             inbound: The message.
             is_over: Says whether the open thread is finished for this message; a
                 finished thread is closed and the message opens a new one.
+            claim: A token and lease (seconds): a newly stored message is claimed for
+                answering by its token (`bot.store.answer_claims`).
 
         Returns:
             The thread, the stored message, and whether it was a repeated delivery
             (then the message is the one stored the first time).
         """
         try:
-            return await self._record_inbound_once(inbound, is_over)
+            return await self._record_inbound_once(inbound, is_over, claim)
         except sa.exc.IntegrityError:
             # A concurrent delivery of the same message committed first: it is a repeat.
-            return await self._record_inbound_once(inbound, is_over)
+            return await self._record_inbound_once(inbound, is_over, claim)
 
     async def _record_inbound_once(
-        self, inbound: Inbound, is_over: ThreadFilter | None
+        self, inbound: Inbound, is_over: ThreadFilter | None, claim: tuple[str, float] | None
     ) -> tuple[Thread, StoredMessage, bool]:
         async with self.engine.begin() as conn:
             if inbound.delivery_key is not None:
@@ -74,6 +81,7 @@ class MessageRepository:
                 delivery_key=inbound.delivery_key,
                 channel_message_id=inbound.message_id,
                 payload=inbound.metadata or None,
+                **_claim_columns(claim),
             )
             return thread, message, False
 
@@ -98,23 +106,40 @@ class MessageRepository:
             sent: The channel delivers them in the current response.
         """
         async with self.engine.begin() as conn:
-            stored = [
-                await self._insert_message(
-                    conn,
-                    thread_id,
-                    author,
-                    reply.text,
-                    reply_to_id=reply_to_id,
-                    agent_id=agent_id,
-                    payload=reply.extras or None,
-                    sent_at=utcnow() if sent else None,
-                )
-                for reply in replies
-            ]
-            await conn.execute(
-                sa.update(threads).where(threads.c.id == thread_id).values(updated_at=utcnow())
+            return await self.insert_replies(
+                conn, thread_id, replies, author=author, reply_to_id=reply_to_id,
+                agent_id=agent_id, sent=sent,
+            )  # fmt: skip
+
+    async def insert_replies(
+        self,
+        conn: AsyncConnection,
+        thread_id: int,
+        replies: Sequence[Outbound],
+        *,
+        author: Author = Author.BOT,
+        reply_to_id: int | None = None,
+        agent_id: int | None = None,
+        sent: bool = False,
+    ) -> list[StoredMessage]:
+        """`record_replies` in the caller's transaction."""
+        stored = [
+            await self._insert_message(
+                conn,
+                thread_id,
+                author,
+                reply.text,
+                reply_to_id=reply_to_id,
+                agent_id=agent_id,
+                payload=reply.extras or None,
+                sent_at=utcnow() if sent else None,
             )
-            return stored
+            for reply in replies
+        ]
+        await conn.execute(
+            sa.update(threads).where(threads.c.id == thread_id).values(updated_at=utcnow())
+        )
+        return stored
 
     async def mark_sent(self, message_id: int, channel_message_id: str | None = None) -> None:
         """Record that a stored message reached the channel."""
@@ -289,3 +314,10 @@ class MessageRepository:
 
 
 _EMPTY_MESSAGE = {column.name: None for column in messages.columns}
+
+
+def _claim_columns(claim: tuple[str, float] | None) -> dict[str, Any]:
+    if claim is None:
+        return {}
+    token, lease_seconds = claim
+    return {"claimed_by": token, "claimed_until": utcnow() + timedelta(seconds=lease_seconds)}

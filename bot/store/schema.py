@@ -83,6 +83,11 @@ messages = sa.Table(
     sa.Column("intent", sa.String(128)),
     sa.Column("intent_confidence", sa.Float),
     sa.Column("negativity", sa.Float),
+    # A customer's message: when its answers were stored, and who is answering it
+    # until when (a lease: a crashed worker's claim lapses). Migration 0006.
+    sa.Column("answered_at", sa.DateTime(timezone=True)),
+    sa.Column("claimed_by", sa.String(64)),
+    sa.Column("claimed_until", sa.DateTime(timezone=True)),
 )
 
 agents = sa.Table(
@@ -177,3 +182,6 @@ sa.Index(
     messages.c.created_at,
 )
 sa.Index("ix_messages_agent_id", messages.c.agent_id)
+
+# A chat's threads, open or closed, for what still waits to be delivered: migration 0006.
+sa.Index("ix_threads_channel_chat_id", threads.c.channel, threads.c.chat_id)

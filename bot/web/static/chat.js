@@ -2,7 +2,8 @@
 //
 // The transcript of the open thread is loaded first, then an event stream brings
 // whatever is pushed later (an agent's replies, notices). Every message is shown once,
-// by id, however many ways it arrives (the POST response, the stream, a reload).
+// by id, however many ways it arrives (the POST response, the stream, a reload), and
+// acknowledged once shown: the server keeps offering it until then.
 "use strict";
 
 (() => {
@@ -29,6 +30,8 @@
   let waitingForReplies = 0;
   let events = null;
   let reconnectDelay = RECONNECT_MIN_MS;
+  const toAcknowledge = new Set(); // ids shown but not yet acknowledged to the server
+  let acknowledging = false;
 
   /** A random id of `length` url-safe characters (64 symbols: no modulo bias). */
   function randomId(length) {
@@ -161,6 +164,7 @@
     if (!Number.isSafeInteger(id) || shown.has(id)) return;
     shown.add(id);
     lastId = Math.max(lastId, id);
+    if (message.author !== "customer") acknowledge(id);
     const sending = message.author === "customer" ? pendingBubble(message.text) : undefined;
     if (sending) {
       sending.dataset.id = String(id); // our own message, now stored: it keeps its place
@@ -215,6 +219,30 @@
     return body ?? {};
   }
 
+  /** Tell the server the page showed a message (batched; retried on the next one). */
+  function acknowledge(id) {
+    toAcknowledge.add(id);
+    if (!acknowledging) setTimeout(sendAcknowledgements, 0);
+  }
+
+  async function sendAcknowledgements() {
+    if (acknowledging || toAcknowledge.size === 0) return;
+    acknowledging = true;
+    const ids = Array.from(toAcknowledge).slice(0, 500);
+    try {
+      await readJson(await fetch(`${API}/acks`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ chat_id: chatId, ids }),
+      }));
+      for (const id of ids) toAcknowledge.delete(id);
+    } catch (_unreachable) {
+      // kept: sent again with the next message shown or when the stream reconnects
+    } finally {
+      acknowledging = false;
+    }
+  }
+
   async function fetchSince(after) {
     const body = await readJson(await fetch(apiUrl("messages", { after: String(after) })));
     for (const message of body.messages ?? []) show(message);
@@ -264,6 +292,7 @@
     events.addEventListener("open", () => {
       reconnectDelay = RECONNECT_MIN_MS;
       setStatus("online", "Online");
+      sendAcknowledgements();
     });
     events.addEventListener("message", (event) => {
       try {

@@ -1,0 +1,131 @@
+"""The outbox on the REST channel: what an agent or a notice says waits until delivered.
+
+A REST customer can only be reached in the response to their next message, so what
+agents and notices say waits in the store until then; a failing answer (here the
+engine's reply time-out, with the order lookup stalled for real) must leave it
+waiting, and a resolve's last words must reach a customer whose next message opens
+a new thread.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import require_postgres
+from tests.servers import LiveServer, fresh_postgres_database, live_server, variants
+from tests.test_handoff_flow import Agent
+
+REPLY_TIMEOUT_SECONDS = 4
+ASK_FOR_A_PERSON = "I want to talk to a real person, please"
+
+
+@pytest.fixture(scope="module")
+def stall_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """While this file exists, the order lookup stalls (tests/stalling_actions)."""
+    return tmp_path_factory.mktemp("stall") / "stall"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def stalling_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, stall_file: Path
+) -> Iterator[LiveServer]:
+    """The bot with the stallable order lookup and a short reply time-out."""
+    workdir = tmp_path_factory.mktemp(f"delivery-{request.param}")
+    env = {
+        "BOT_PROJECT_ACTIONS": "tests.stalling_actions",
+        "STALL_FILE": str(stall_file),
+        "BOT_ENGINE_REPLY_TIMEOUT_SECONDS": str(REPLY_TIMEOUT_SECONDS),
+    }
+    if request.param == "sqlite":
+        with live_server(workdir, f"sqlite:///{workdir / 'bot.db'}", extra_env=env) as server:
+            yield server
+        return
+    require_postgres()
+    with fresh_postgres_database() as url, live_server(workdir, url, extra_env=env) as server:
+        yield server
+
+
+class RestCustomer:
+    """A customer on the REST channel whose every message carries an id."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.url = f"{server.url}/webhooks/rest/webhook"
+        self.sender = f"outbox-{uuid.uuid4().hex[:10]}"
+
+    def send(self, text: str, message_id: str | None = None) -> httpx.Response:
+        body = {
+            "sender": self.sender,
+            "message": text,
+            "message_id": message_id or uuid.uuid4().hex,
+        }
+        return httpx.post(self.url, json=body, timeout=60)
+
+    def texts(self, text: str) -> list[str]:
+        reply = self.send(text)
+        assert reply.status_code == 200, reply.text
+        return [answer["text"] for answer in reply.json()]
+
+
+def waiting_thread(supervisor: Agent, customer: RestCustomer) -> dict[str, Any]:
+    (thread,) = [t for t in supervisor.queue() if t["chat_id"] == customer.sender]
+    return thread
+
+
+def escalate_and_claim(server: LiveServer, customer: RestCustomer) -> tuple[Agent, int]:
+    """The customer asks for a person; Ana (offline, so it queues) claims the thread."""
+    ana, sam = Agent(server, "ana"), Agent(server, "sam")
+    for agent in (ana, sam):
+        agent.presence("offline")
+    assert customer.texts(ASK_FOR_A_PERSON)  # told they are queued
+    thread_id = waiting_thread(sam, customer)["id"]
+    ana.call("POST", f"/threads/{thread_id}/claim")
+    return ana, thread_id
+
+
+def test_an_agents_reply_survives_two_failed_answers(
+    stalling_server: LiveServer, stall_file: Path
+) -> None:
+    customer = RestCustomer(stalling_server)
+    ana, thread_id = escalate_and_claim(stalling_server, customer)
+    ana.call("POST", f"/threads/{thread_id}/reply", 201, text="Your refund is on its way.")
+    ana.call("POST", f"/threads/{thread_id}/hand-back")
+
+    stall_file.touch()
+    try:
+        failing_id = uuid.uuid4().hex
+        first = customer.send("where is my order FH-10234?", failing_id)
+        retry = customer.send("where is my order FH-10234?", failing_id)
+    finally:
+        stall_file.unlink()
+    assert (first.status_code, retry.status_code) == (503, 503), (first.text, retry.text)
+    assert "no answer within" in first.json()["error"]
+
+    texts = customer.texts("when are you open?")
+    assert texts[1] == "Your refund is on its way.", texts
+    assert texts[0] in {t.format(agent="Ana") for t in variants("utter_handoff_assigned")}
+    assert texts[2] in {t.format(agent="Ana") for t in variants("utter_handed_back")}
+    assert texts[3:]  # and the bot's answer to the question
+    again = customer.texts("how much is delivery?")
+    assert "Your refund is on its way." not in again  # delivered once
+
+
+def test_a_resolve_delivers_the_last_reply_and_the_rating_question_to_a_new_thread(
+    stalling_server: LiveServer,
+) -> None:
+    customer = RestCustomer(stalling_server)
+    ana, thread_id = escalate_and_claim(stalling_server, customer)
+    ana.call("POST", f"/threads/{thread_id}/reply", 201, text="A new lamp ships today.")
+    ana.call("POST", f"/threads/{thread_id}/resolve")
+
+    texts = customer.texts("when are you open?")  # not a rating: a new thread opens
+    resolved = {t.format(agent="Ana") for t in variants("utter_handoff_resolved")}
+    assert texts[1] == "A new lamp ships today.", texts
+    assert texts[2] in resolved
+    assert texts[3:]  # the bot answers the question in the new thread
+    assert "A new lamp ships today." not in customer.texts("how much is delivery?")

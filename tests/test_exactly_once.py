@@ -1,0 +1,104 @@
+"""Exactly once across processes: two bot processes on one PostgreSQL store, one
+PostgreSQL tracker store and a Redis lock store, as several workers run.
+
+A message id is stored once and answered once, however many copies arrive at once
+and at whichever process; a process killed with SIGKILL mid-answer is answered for by
+the retry, without running the message through rasa a second time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_postgres
+from tests.delivery_load import Figures, count, duplicated_conversations, retrying_conversations
+from tests.delivery_servers import BotProcess, SharedStores, bot_processes, shared_stores
+
+# Short, so that a claim held by a killed process lapses within the test's time.
+REPLY_TIMEOUT = {"BOT_ENGINE_REPLY_TIMEOUT_SECONDS": "5"}
+
+
+@pytest.fixture
+def stores(tmp_path: Path) -> Iterator[SharedStores]:
+    require_postgres()
+    with shared_stores(tmp_path) as shared:
+        yield shared
+
+
+def report(name: str, figures: Figures) -> None:
+    print(f"\n{name}: {figures.line()}")
+
+
+def test_twenty_conversations_with_copies_at_two_processes_are_answered_once(
+    stores: SharedStores, tmp_path: Path
+) -> None:
+    with bot_processes(stores, tmp_path, 2, REPLY_TIMEOUT) as bots:
+        messages = asyncio.run(
+            duplicated_conversations([bot.url for bot in bots], conversations=20, turns=3)
+        )
+    figures = count(stores, messages)
+    report("copies at two processes", figures)
+    assert figures.sent == 60 and figures.deliveries >= 150
+    assert figures.errors == 0
+    assert figures.acknowledged == figures.stored == figures.answered == 60
+    assert (figures.lost, figures.duplicated, figures.different_answers) == (0, 0, 0)
+
+
+def test_three_kills_under_load_lose_nothing_and_run_rasa_once_per_message(
+    stores: SharedStores, tmp_path: Path
+) -> None:
+    with bot_processes(stores, tmp_path, 2, REPLY_TIMEOUT) as bots:
+        messages, kills = asyncio.run(kill_under_load(bots, kills=3))
+    figures = count(stores, messages)
+    report(f"{kills} kills under load", figures)
+    assert kills == 3
+    assert figures.errors > 0  # the kills were felt: deliveries failed and were retried
+    assert figures.acknowledged == figures.sent == figures.stored == figures.answered
+    assert (figures.lost, figures.duplicated, figures.different_answers) == (0, 0, 0)
+
+
+async def kill_under_load(bots: list[BotProcess], kills: int) -> tuple[list, int]:
+    """Customers keep writing to whichever process is up while each in turn is killed
+    (after a few answers, so messages are in flight) and started again."""
+    up = set(range(len(bots)))
+    keep_going = asyncio.Event()
+    keep_going.set()
+    answered = asyncio.Condition()
+    acknowledged = 0
+
+    def on_acknowledged() -> None:
+        nonlocal acknowledged
+        acknowledged += 1
+
+    load = asyncio.create_task(
+        retrying_conversations(
+            lambda: [bots[index].url for index in sorted(up)] or [bots[0].url],
+            conversations=8,
+            keep_going=keep_going,
+            on_acknowledged=on_acknowledged,
+            progress=answered,
+        )
+    )
+
+    async def a_few_more_answers() -> None:
+        target = acknowledged + 6
+        async with answered:
+            await answered.wait_for(lambda: acknowledged >= target)
+
+    done = 0
+    for kill in range(kills):
+        await a_few_more_answers()
+        victim = kill % len(bots)
+        up.discard(victim)
+        bots[victim].kill()
+        bots[victim].launch()
+        await asyncio.to_thread(bots[victim].wait_ready)
+        up.add(victim)
+        done += 1
+    await a_few_more_answers()
+    keep_going.clear()
+    return await load, done
