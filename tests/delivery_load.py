@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from tests.delivery_servers import SharedStores
+from tests.delivery_servers import BotProcess, SharedStores
 
 # Routine questions the demo answers with one message each, whatever came before.
 QUESTIONS = ("when are you open?", "how much is delivery?", "how do I return something?")
@@ -182,3 +182,46 @@ def count(stores: SharedStores, messages: Sequence[Message]) -> Figures:
         errors=sum(1 for m in messages for status in m.statuses if status != 200),
         different_answers=sum(1 for m in messages if len(set(m.answers)) > 1),
     )
+
+
+async def kill_under_load(bots: list[BotProcess], kills: int) -> tuple[list[Message], int]:
+    """Customers keep writing to whichever process is up while each in turn is killed
+    (after a few answers, so messages are in flight) and started again."""
+    up = set(range(len(bots)))
+    keep_going = asyncio.Event()
+    keep_going.set()
+    answered = asyncio.Condition()
+    acknowledged = 0
+
+    def on_acknowledged() -> None:
+        nonlocal acknowledged
+        acknowledged += 1
+
+    load = asyncio.create_task(
+        retrying_conversations(
+            lambda: [bots[index].url for index in sorted(up)] or [bots[0].url],
+            conversations=8,
+            keep_going=keep_going,
+            on_acknowledged=on_acknowledged,
+            progress=answered,
+        )
+    )
+
+    async def a_few_more_answers() -> None:
+        target = acknowledged + 6
+        async with answered:
+            await answered.wait_for(lambda: acknowledged >= target)
+
+    done = 0
+    for kill in range(kills):
+        await a_few_more_answers()
+        victim = kill % len(bots)
+        up.discard(victim)
+        bots[victim].kill()
+        bots[victim].launch()
+        await asyncio.to_thread(bots[victim].wait_ready)
+        up.add(victim)
+        done += 1
+    await a_few_more_answers()
+    keep_going.clear()
+    return await load, done

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_postgres
-from tests.delivery_load import Figures, count, duplicated_conversations, retrying_conversations
-from tests.delivery_servers import BotProcess, SharedStores, bot_processes, shared_stores
+from tests.delivery_load import Figures, count, duplicated_conversations, kill_under_load
+from tests.delivery_servers import SharedStores, bot_processes, shared_stores
 
 # Short, so that a claim held by a killed process lapses within the test's time.
 REPLY_TIMEOUT = {"BOT_ENGINE_REPLY_TIMEOUT_SECONDS": "5"}
@@ -59,46 +59,3 @@ def test_three_kills_under_load_lose_nothing_and_run_rasa_once_per_message(
     assert figures.errors > 0  # the kills were felt: deliveries failed and were retried
     assert figures.acknowledged == figures.sent == figures.stored == figures.answered
     assert (figures.lost, figures.duplicated, figures.different_answers) == (0, 0, 0)
-
-
-async def kill_under_load(bots: list[BotProcess], kills: int) -> tuple[list, int]:
-    """Customers keep writing to whichever process is up while each in turn is killed
-    (after a few answers, so messages are in flight) and started again."""
-    up = set(range(len(bots)))
-    keep_going = asyncio.Event()
-    keep_going.set()
-    answered = asyncio.Condition()
-    acknowledged = 0
-
-    def on_acknowledged() -> None:
-        nonlocal acknowledged
-        acknowledged += 1
-
-    load = asyncio.create_task(
-        retrying_conversations(
-            lambda: [bots[index].url for index in sorted(up)] or [bots[0].url],
-            conversations=8,
-            keep_going=keep_going,
-            on_acknowledged=on_acknowledged,
-            progress=answered,
-        )
-    )
-
-    async def a_few_more_answers() -> None:
-        target = acknowledged + 6
-        async with answered:
-            await answered.wait_for(lambda: acknowledged >= target)
-
-    done = 0
-    for kill in range(kills):
-        await a_few_more_answers()
-        victim = kill % len(bots)
-        up.discard(victim)
-        bots[victim].kill()
-        bots[victim].launch()
-        await asyncio.to_thread(bots[victim].wait_ready)
-        up.add(victim)
-        done += 1
-    await a_few_more_answers()
-    keep_going.clear()
-    return await load, done

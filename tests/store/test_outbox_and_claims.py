@@ -1,0 +1,135 @@
+"""The outbox and the answer claims on real SQLite and PostgreSQL, with races."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.exactly_once import ExactlyOnce, new_claim_token
+from bot.store import Database
+from core.errors import EngineUnavailable
+from core.messages import Author, Inbound, Outbound, StoredMessage
+
+
+def hello(text: str = "hello", message_id: str | None = None, chat: str = "alice") -> Inbound:
+    return Inbound(channel="rest", chat_id=chat, sender_id=chat, text=text, message_id=message_id)
+
+
+async def agent_says(store: Database, thread_id: int, text: str) -> StoredMessage:
+    (message,) = await store.messages.record_replies(
+        thread_id, [Outbound(text)], author=Author.AGENT
+    )
+    return message
+
+
+async def test_undelivered_messages_of_earlier_threads_of_the_chat_are_found(
+    store: Database,
+) -> None:
+    thread, _, _ = await store.messages.record_inbound(hello())
+    await agent_says(store, thread.id, "your refund is on its way")
+    await store.threads.close(thread.id)
+    newer, _, _ = await store.messages.record_inbound(hello("and now?"))
+    await agent_says(store, newer.id, "anything else?")
+    other, _, _ = await store.messages.record_inbound(hello(chat="bob"))
+    await agent_says(store, other.id, "not for alice")
+
+    assert newer.id != thread.id
+    waiting = await store.outbox.undelivered("rest", "alice")
+    assert [m.text for m in waiting] == ["your refund is on its way", "anything else?"]
+
+
+async def test_of_two_responses_at_once_each_waiting_message_goes_in_one(store: Database) -> None:
+    thread, _, _ = await store.messages.record_inbound(hello())
+    for text in ("one", "two", "three"):
+        await agent_says(store, thread.id, text)
+
+    taken = await asyncio.gather(
+        *(store.outbox.take_undelivered("rest", "alice") for _ in range(4))
+    )
+
+    assert sorted(m.text for batch in taken for m in batch) == ["one", "three", "two"]
+    assert await store.outbox.undelivered("rest", "alice") == []
+
+
+async def test_a_page_acknowledges_only_its_own_chats_messages(store: Database) -> None:
+    alice, _, _ = await store.messages.record_inbound(hello())
+    bob, _, _ = await store.messages.record_inbound(hello(chat="bob"))
+    to_alice = await agent_says(store, alice.id, "for alice")
+    to_bob = await agent_says(store, bob.id, "for bob")
+
+    assert await store.outbox.acknowledge("rest", "alice", [to_alice.id, to_bob.id]) == 1
+    assert await store.outbox.acknowledge("rest", "alice", [to_alice.id]) == 0
+    assert await store.outbox.undelivered("rest", "alice") == []
+    assert [m.id for m in await store.outbox.undelivered("rest", "bob")] == [to_bob.id]
+
+
+async def test_a_claim_is_taken_by_one_released_on_failure_and_lapses(store: Database) -> None:
+    claim = new_claim_token()
+    _, message, _ = await store.messages.record_inbound(hello(message_id="m1"), claim=(claim, 60))
+
+    assert not await store.claims.take(message.id, new_claim_token(), 60)  # held
+    await store.claims.release(message.id, "not-the-holder")
+    assert not await store.claims.take(message.id, new_claim_token(), 60)
+    await store.claims.release(message.id, claim)
+    tokens = [new_claim_token() for _ in range(5)]
+    winners = await asyncio.gather(*(store.claims.take(message.id, t, 60) for t in tokens))
+    assert winners.count(True) == 1
+    late = tokens[winners.index(True)]
+    _, crashed, _ = await store.messages.record_inbound(hello(message_id="m2"), claim=("x", -1))
+    assert await store.claims.take(crashed.id, new_claim_token(), 60)  # its lease lapsed
+
+    assert await store.claims.complete(message, claim, [Outbound("stale")], sent=True) is None
+    (answer,) = await store.claims.complete(message, late, [Outbound("hi!")], sent=True) or []
+    assert (answer.text, answer.reply_to_id, answer.sent_at is not None) == (
+        "hi!",
+        message.id,
+        True,
+    )
+    assert (await store.claims.state(message.id)).answered
+    assert not (await store.claims.state(message.id)).free(answer.created_at)
+
+
+async def test_copies_arriving_at_once_are_answered_once_and_alike(store: Database) -> None:
+    once = ExactlyOnce(store, lease_seconds=30)
+    runs: list[bool] = []
+    release = asyncio.Event()
+
+    async def respond(repeat: bool) -> list[Outbound]:
+        runs.append(repeat)
+        await release.wait()
+        return [Outbound(f"answer {len(runs)}")]
+
+    async def delivery() -> list[StoredMessage]:
+        claim = new_claim_token()
+        _, message, repeated = await store.messages.record_inbound(
+            hello(message_id="same"), claim=(claim, once.lease_seconds)
+        )
+        return await once.answer(message, None if repeated else claim, respond, sent=True)
+
+    copies = [asyncio.create_task(delivery()) for _ in range(6)]
+    while not runs:
+        await asyncio.sleep(0.01)  # until the first copy is being answered
+    release.set()
+    answers = await asyncio.gather(*copies)
+
+    assert runs == [False]
+    assert {tuple(m.id for m in answer) for answer in answers} == {(answers[0][0].id,)}
+
+
+async def test_a_failed_answer_is_answered_by_the_retry_as_a_repeat(store: Database) -> None:
+    once = ExactlyOnce(store, lease_seconds=30)
+    claim = new_claim_token()
+    _, message, _ = await store.messages.record_inbound(hello(message_id="m"), claim=(claim, 30))
+
+    async def failing(repeat: bool) -> list[Outbound]:
+        raise EngineUnavailable("no answer within 3 s")
+
+    async def working(repeat: bool) -> list[Outbound]:
+        return [Outbound(f"repeat={repeat}")]
+
+    with pytest.raises(EngineUnavailable):
+        await once.answer(message, claim, failing, sent=True)
+    (answer,) = await once.answer(message, None, working, sent=True)
+    assert answer.text == "repeat=True"
+    assert [m.text for m in await once.answer(message, None, working, sent=True)] == ["repeat=True"]
