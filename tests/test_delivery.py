@@ -9,6 +9,8 @@ a new thread.
 
 from __future__ import annotations
 
+import json
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,3 +131,55 @@ def test_a_resolve_delivers_the_last_reply_and_the_rating_question_to_a_new_thre
     assert texts[2] in resolved
     assert texts[3:]  # the bot answers the question in the new thread
     assert "A new lamp ships today." not in customer.texts("how much is delivery?")
+
+
+def read_events(server: LiveServer, chat_id: str, after: int, count: int) -> list[dict[str, Any]]:
+    """The first `count` messages a new event stream of the chat sends."""
+    events: list[dict[str, Any]] = []
+    params = {"chat_id": chat_id, "after": str(after)}
+    with httpx.stream("GET", f"{server.url}/chat/api/events", params=params, timeout=30) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data: "):
+                events.append(json.loads(line.removeprefix("data: ")))
+                if len(events) == count:
+                    return events
+    return events
+
+
+def test_web_chat_offers_a_message_until_the_page_acknowledges_it(
+    stalling_server: LiveServer,
+) -> None:
+    chat_id = f"outbox{uuid.uuid4().hex}"
+    api = f"{stalling_server.url}/chat/api"
+    said = httpx.post(f"{api}/messages", json={"chat_id": chat_id, "text": ASK_FOR_A_PERSON})
+    assert said.status_code == 200, said.text
+    (queued,) = said.json()["replies"]
+    ana, sam = Agent(stalling_server, "ana"), Agent(stalling_server, "sam")
+    (thread,) = [t for t in sam.queue() if t["chat_id"] == chat_id]
+    ana.call("POST", f"/threads/{thread['id']}/claim")  # no page open: the notice waits
+    reply = ana.call("POST", f"/threads/{thread['id']}/reply", 201, text="Hello from Ana.")
+
+    # A stream resuming after the reply still gets all three: none was acknowledged.
+    offered = read_events(stalling_server, chat_id, after=reply["id"], count=3)
+    assert [m["id"] for m in offered] == sorted(m["id"] for m in offered)
+    assert offered[0]["id"] == queued["id"] and offered[-1]["text"] == "Hello from Ana."
+
+    acks = {"chat_id": chat_id, "ids": [m["id"] for m in offered]}
+    assert httpx.post(f"{api}/acks", json=acks).json() == {"acknowledged": 3}
+    assert httpx.post(f"{api}/acks", json=acks).json() == {"acknowledged": 0}
+    other_chat = {"chat_id": f"other{uuid.uuid4().hex}", "ids": acks["ids"]}
+    assert httpx.post(f"{api}/acks", json=other_chat).json() == {"acknowledged": 0}
+    for bad in ({"chat_id": chat_id, "ids": "1"}, {"chat_id": chat_id, "ids": [True]}, {}):
+        refused = httpx.post(f"{api}/acks", json=bad)
+        assert refused.status_code == 400 and "error" in refused.json()
+
+    later: list[dict[str, Any]] = []
+    listener = threading.Thread(
+        target=lambda: later.extend(read_events(stalling_server, chat_id, reply["id"], 1))
+    )
+    listener.start()
+    # Acknowledged, nothing is offered again: the stream's first message is a new one.
+    while listener.is_alive() and not later:
+        ana.call("POST", f"/threads/{thread['id']}/reply", 201, text="Still there?")
+        listener.join(1)
+    assert later and later[0]["text"] == "Still there?"
