@@ -21,7 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.delivery_load import count, duplicated_conversations, kill_under_load
 from tests.delivery_servers import bot_processes, shared_stores
 
-REPLY_TIMEOUT = {"BOT_ENGINE_REPLY_TIMEOUT_SECONDS": "5"}
+# Short, so that what a killed process held lapses soon: its claims on answering
+# (after 2 x 5 + 5 s) and its conversations' tickets in rasa's lock store (10 s).
+REPLY_TIMEOUT = {"BOT_ENGINE_REPLY_TIMEOUT_SECONDS": "5", "TICKET_LOCK_LIFETIME": "10"}
 
 
 def main() -> None:

@@ -18,8 +18,9 @@ from tests.conftest import require_postgres
 from tests.delivery_load import Figures, count, duplicated_conversations, kill_under_load
 from tests.delivery_servers import SharedStores, bot_processes, shared_stores
 
-# Short, so that a claim held by a killed process lapses within the test's time.
-REPLY_TIMEOUT = {"BOT_ENGINE_REPLY_TIMEOUT_SECONDS": "5"}
+# Short, so that what a killed process held lapses soon: its claims on answering
+# (after 2 x 5 + 5 s) and its conversations' tickets in rasa's lock store (10 s).
+REPLY_TIMEOUT = {"BOT_ENGINE_REPLY_TIMEOUT_SECONDS": "5", "TICKET_LOCK_LIFETIME": "10"}
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def report(name: str, figures: Figures) -> None:
 def test_twenty_conversations_with_copies_at_two_processes_are_answered_once(
     stores: SharedStores, tmp_path: Path
 ) -> None:
-    with bot_processes(stores, tmp_path, 2, REPLY_TIMEOUT) as bots:
+    with bot_processes(stores, tmp_path, 2) as bots:
         messages = asyncio.run(
             duplicated_conversations([bot.url for bot in bots], conversations=20, turns=3)
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -326,3 +327,23 @@ def test_a_dropped_event_stream_resumes_after_the_last_message(
     assert len(streams) >= 2 and all(f"after={last_id}" in url for url in streams), streams
     chat.say("thanks")
     expect(chat.messages()).to_have_count(4)
+
+
+def test_what_the_page_shows_it_acknowledges_and_only_that_is_delivered(
+    page: Page, live_server: LiveServer
+) -> None:
+    chat = ChatPage(page, live_server)
+    chat.open()
+    with page.expect_response("**/chat/api/acks") as acknowledged:
+        answers = chat.say("when are you open?")
+    assert acknowledged.value.ok and answers
+    database = live_server.database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute(
+            "SELECT m.id, m.sent_at IS NOT NULL FROM messages m JOIN threads t"
+            " ON t.id = m.thread_id WHERE t.chat_id = ? AND m.author = 'bot'",
+            (chat.chat_id,),
+        ).fetchall()
+    shown = {int(m["id"]) for m in chat.transcript() if m["author"] == "bot"}
+    assert rows and {row[0] for row in rows} == shown
+    assert all(delivered for _, delivered in rows), rows  # acknowledged, so delivered

@@ -54,7 +54,6 @@ SAMPLE_RATE = 100  # samples per second
 PIPELINE_HOOKS: tuple[tuple[str, str], ...] = (
     ("channel.parse", "read and check the request body (channel adapter, check_text)"),
     ("store.inbound", "record_inbound: customer, open thread, the message (one transaction)"),
-    ("store.unsent", "unsent + mark_all_sent: waiting agent replies (REST and web chat)"),
     ("pipeline.decide", "who owns the thread; the detector's decision (score, reasons)"),
     ("engine.lock", "waiting for the conversation's lock (rasa's lock store)"),
     ("engine.tracker_read", "the tracker store read (rasa replays the whole conversation)"),
@@ -63,7 +62,8 @@ PIPELINE_HOOKS: tuple[tuple[str, str], ...] = (
     ("engine.policies", "policy prediction and the action loop (without custom actions)"),
     ("engine.actions", "custom actions (rasa-sdk executor, result validation)"),
     ("engine.tracker_write", "the tracker store write of the turn's new events"),
-    ("store.replies", "record_replies: the answers and the thread's updated_at"),
+    ("store.replies", "claims.complete: the answers, answered_at, the thread's updated_at"),
+    ("store.outbox", "outbox.take_undelivered: waiting agent replies and notices (REST)"),
     ("delivery", "building and sending the response (or the channel's send call)"),
 )
 
