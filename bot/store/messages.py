@@ -150,17 +150,11 @@ class MessageRepository:
                 .values(sent_at=utcnow(), channel_message_id=channel_message_id)
             )
 
-    async def mark_all_sent(self, message_ids: Sequence[int]) -> None:
-        """Record that stored messages reached the channel in one response."""
-        if not message_ids:
-            return
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                sa.update(messages).where(messages.c.id.in_(message_ids)).values(sent_at=utcnow())
-            )
-
     async def unsent(self, thread_id: int) -> list[StoredMessage]:
-        """Messages for the customer that have not reached them yet, in order."""
+        """A thread's messages for the customer not delivered yet, in order.
+
+        (By chat, across its threads, and marking them: `bot.store.outbox`.)
+        """
         async with self.engine.connect() as conn:
             rows = await conn.execute(
                 sa.select(messages)
