@@ -20,10 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.delivery_load import count, duplicated_conversations, kill_under_load
 from tests.delivery_servers import bot_processes, shared_stores
-
-# Short, so that what a killed process held lapses soon: its claims on answering
-# (after 2 x 5 + 5 s) and its conversations' tickets in rasa's lock store (10 s).
-REPLY_TIMEOUT = {"BOT_ENGINE_REPLY_TIMEOUT_SECONDS": "5", "TICKET_LOCK_LIFETIME": "10"}
+from tests.test_exactly_once import SHORT_LEASES
 
 
 def main() -> None:
@@ -37,7 +34,7 @@ def main() -> None:
         work = Path(folder)
         with (
             shared_stores(work / "copies") as stores,
-            bot_processes(stores, work / "copies", 2, REPLY_TIMEOUT) as bots,
+            bot_processes(stores, work / "copies", 2, SHORT_LEASES) as bots,
         ):
             urls = [bot.url for bot in bots]
             copies = asyncio.run(
@@ -46,7 +43,7 @@ def main() -> None:
             print(f"copies at two processes: {count(stores, copies).line()}", flush=True)
         with (
             shared_stores(work / "kills") as stores,
-            bot_processes(stores, work / "kills", 2, REPLY_TIMEOUT) as bots,
+            bot_processes(stores, work / "kills", 2, SHORT_LEASES) as bots,
         ):
             messages, kills = asyncio.run(kill_under_load(bots, options.kills))
             print(f"{kills} kills under load: {count(stores, messages).line()}", flush=True)

@@ -52,6 +52,7 @@ class Figures:
     rasa_twice: int  # message ids with more than one user event in rasa's tracker
     lost: int  # acknowledged, but not stored or not answered
     errors: int  # responses other than 200 (5xx, refused connections count as 0)
+    internal_errors: int  # 500s: a bug, never a retry's matter
     different_answers: int  # message ids whose deliveries got different answers
 
     @property
@@ -64,7 +65,8 @@ class Figures:
             f" {self.acknowledged}, stored {self.stored}, answered {self.answered}, lost"
             f" {self.lost}, duplicated {self.duplicated} (stored twice {self.stored_twice},"
             f" answered twice {self.answered_twice}, through rasa twice {self.rasa_twice}),"
-            f" errors {self.errors}, different answers {self.different_answers}"
+            f" failed deliveries {self.errors} (500s {self.internal_errors}), different"
+            f" answers {self.different_answers}"
         )
 
 
@@ -88,11 +90,24 @@ async def deliver(client: httpx.AsyncClient, url: str, message: Message) -> int:
     return reply.status_code
 
 
+async def until_acknowledged(
+    client: httpx.AsyncClient, url: Callable[[], str], message: Message, give_up_after: float = 150
+) -> None:
+    """Deliver a message (to the server `url()` names each time) until it gets a 200."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + give_up_after
+    while loop.time() < deadline:
+        if await deliver(client, url(), message) == 200:
+            return
+        await asyncio.sleep(0.2)  # a client's back-off before retrying
+
+
 async def duplicated_conversations(
     urls: Sequence[str], conversations: int, turns: int
 ) -> list[Message]:
     """Conversations whose every message is delivered two or three times at once (in
-    turn), spread over the servers; each sends its next message once answered."""
+    turn), spread over the servers, each copy retried until it gets a 200; each
+    conversation sends its next message once answered."""
     messages: list[Message] = []
 
     async def conversation(client: httpx.AsyncClient, index: int) -> None:
@@ -103,7 +118,9 @@ async def duplicated_conversations(
             copies = 2 + (index + turn) % 2
             await asyncio.gather(
                 *(
-                    deliver(client, urls[(index + copy) % len(urls)], message)
+                    until_acknowledged(
+                        client, lambda c=copy: urls[(index + c) % len(urls)], message
+                    )
                     for copy in range(copies)
                 )
             )
@@ -120,23 +137,17 @@ async def retrying_conversations(
     *,
     on_acknowledged: Callable[[], None],
     progress: asyncio.Condition,
-    give_up_after: float = 150,
 ) -> list[Message]:
     """Conversations that send while `keep_going` is set, each message retried with its
-    id (to any server `urls()` names) until it gets a 200 or `give_up_after` seconds;
+    id (to any server `urls()` names) until it gets a 200 (or 150 s pass);
     each 200 calls `on_acknowledged` and notifies `progress`."""
     messages: list[Message] = []
-    loop = asyncio.get_running_loop()
 
-    async def until_acknowledged(client: httpx.AsyncClient, message: Message) -> None:
-        deadline = loop.time() + give_up_after
-        while loop.time() < deadline:
-            if await deliver(client, random.choice(list(urls())), message) == 200:
-                async with progress:
-                    on_acknowledged()
-                    progress.notify_all()
-                return
-            await asyncio.sleep(0.2)  # a client's back-off before retrying
+    async def acknowledged(client: httpx.AsyncClient, message: Message) -> None:
+        await until_acknowledged(client, lambda: random.choice(list(urls())), message)
+        async with progress:
+            on_acknowledged()
+            progress.notify_all()
 
     async def conversation(client: httpx.AsyncClient, index: int) -> None:
         sender = f"kill-{uuid.uuid4().hex[:8]}-{index}"
@@ -144,7 +155,7 @@ async def retrying_conversations(
         while keep_going.is_set():
             message = Message(sender, QUESTIONS[(index + turn) % len(QUESTIONS)])
             messages.append(message)
-            await until_acknowledged(client, message)
+            await acknowledged(client, message)
             turn += 1
 
     async with httpx.AsyncClient(timeout=60) as client:
@@ -180,6 +191,7 @@ def count(stores: SharedStores, messages: Sequence[Message]) -> Figures:
             1 for m in acknowledged if not stored.get(m.message_id) or not answers.get(m.message_id)
         ),
         errors=sum(1 for m in messages for status in m.statuses if status != 200),
+        internal_errors=sum(1 for m in messages for status in m.statuses if status == 500),
         different_answers=sum(1 for m in messages if len(set(m.answers)) > 1),
     )
 

@@ -8,6 +8,7 @@ be killed with SIGKILL and started again on the same port.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 
 import psycopg2
 
+from bot.store.migrate import upgrade_async
 from tests.servers import (
     ROOT,
     LiveServer,
@@ -127,7 +129,7 @@ class BotProcess:
                 [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=self.env, stdout=log, stderr=log
             )
 
-    def wait_ready(self, timeout: float = 180) -> None:
+    def wait_ready(self, timeout: float = 300) -> None:
         """Wait for `/health` to answer (or fail with the log's end)."""
         assert self.process is not None
         _wait_until_ready(self.live, timeout)
@@ -160,8 +162,9 @@ def bot_processes(
 ) -> Iterator[list[BotProcess]]:
     """`count` bot processes on the shared stores, all started and ready; stopped after.
 
-    The first is started alone (it migrates the store), the rest together.
+    The store is migrated first, here, so that the processes start together.
     """
+    asyncio.run(upgrade_async(stores.database_url))
     processes = [
         BotProcess(stores, workdir / f"bot-{index}", dict(extra_env or {}))
         for index in range(count)
@@ -169,10 +172,7 @@ def bot_processes(
     with ExitStack() as stack:
         for process in processes:
             stack.callback(process.stop)
-        processes[0].launch()
-        processes[0].wait_ready()
-        for process in processes[1:]:
             process.launch()
-        for process in processes[1:]:
+        for process in processes:
             process.wait_ready()
         yield processes
