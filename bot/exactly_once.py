@@ -62,24 +62,38 @@ class ExactlyOnce:
             sent: The answers count as delivered once stored (the response carries them).
         """
         repeat = claim is None
-        if claim is None:
-            turn = await self._wait_for_turn(message.id)
-            if isinstance(turn, list):
-                return turn
-            claim = turn
+        while True:
+            if claim is None:
+                turn = await self._wait_for_turn(message.id)
+                if isinstance(turn, list):
+                    return turn
+                claim = turn
+            stored = await self._answer_with(message, claim, respond, repeat=repeat, sent=sent)
+            if stored is not None:
+                return stored
+            # Our lease lapsed and another attempt took the claim: its answers count.
+            claim, repeat = None, True
+
+    async def _answer_with(
+        self,
+        message: StoredMessage,
+        claim: str,
+        respond: Callable[[bool], Awaitable[list[Outbound]]],
+        *,
+        repeat: bool,
+        sent: bool,
+    ) -> list[StoredMessage] | None:
+        """Answer under `claim` and store the answers; None if the claim was lost."""
         done = self._answered_here.setdefault(message.id, asyncio.Event())
         try:
             replies = await respond(repeat)
-            stored = await self.store.claims.complete(message, claim, replies, sent=sent)
+            return await self.store.claims.complete(message, claim, replies, sent=sent)
         except BaseException:
             await asyncio.shield(self.store.claims.release(message.id, claim))
             raise
         finally:
             done.set()
             self._answered_here.pop(message.id, None)
-        if stored is None:  # our lease lapsed and another attempt answered first
-            return await self.store.messages.replies_to(message.id)
-        return stored
 
     async def _wait_for_turn(self, message_id: int) -> list[StoredMessage] | str:
         """The answers once stored, or a claim token if answering falls to us.

@@ -133,3 +133,33 @@ async def test_a_failed_answer_is_answered_by_the_retry_as_a_repeat(store: Datab
     (answer,) = await once.answer(message, None, working, sent=True)
     assert answer.text == "repeat=True"
     assert [m.text for m in await once.answer(message, None, working, sent=True)] == ["repeat=True"]
+
+
+async def test_an_attempt_whose_claim_lapsed_returns_the_answer_that_counts(
+    store: Database,
+) -> None:
+    once = ExactlyOnce(store, lease_seconds=30)
+    slow = new_claim_token()
+    _, message, _ = await store.messages.record_inbound(hello(message_id="m"), claim=(slow, 0.2))
+    slow_may_finish, taken_over, new_may_finish = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def too_slow(repeat: bool) -> list[Outbound]:
+        await slow_may_finish.wait()
+        return [Outbound("late")]
+
+    async def taking_over(repeat: bool) -> list[Outbound]:
+        taken_over.set()
+        await new_may_finish.wait()
+        return [Outbound(f"in time, repeat={repeat}")]
+
+    first = asyncio.create_task(once.answer(message, slow, too_slow, sent=True))
+    retry = asyncio.create_task(once.answer(message, None, taking_over, sent=True))
+    await taken_over.wait()  # the first claim lapsed; the retry holds a new one
+    slow_may_finish.set()
+    finished, _ = await asyncio.wait({first}, timeout=1)
+    assert not finished  # its answer does not count: it waits for the retry's
+    new_may_finish.set()
+    answers = await asyncio.gather(first, retry)
+
+    assert [[m.text for m in answer] for answer in answers] == [["in time, repeat=True"]] * 2
+    assert [m.text for m in await store.messages.replies_to(message.id)] == ["in time, repeat=True"]
