@@ -129,7 +129,7 @@ class BotProcess:
                 [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=self.env, stdout=log, stderr=log
             )
 
-    def wait_ready(self, timeout: float = 300) -> None:
+    def wait_ready(self, timeout: float = 600) -> None:
         """Wait for `/health` to answer (or fail with the log's end)."""
         assert self.process is not None
         _wait_until_ready(self.live, timeout)
