@@ -96,9 +96,7 @@ class RedisEventBus(EventBus):
 
     def publish(self, kind: str, **data: Any) -> None:
         """Send the event through Redis; every worker's consoles receive it."""
-        task = asyncio.get_running_loop().create_task(
-            self.send(AGENTS, {"type": kind, **data})
-        )
+        task = asyncio.get_running_loop().create_task(self.send(AGENTS, {"type": kind, **data}))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
