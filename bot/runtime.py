@@ -162,7 +162,7 @@ async def start_services(
     for adapter in channels:
         await adapter.start(pipeline, handoff)
     interval = handoff_settings.sla.check_interval_seconds
-    services.timers.append(asyncio.create_task(every(interval, handoff.sla.check, leases)))
+    services.timers.append(asyncio.create_task(every(interval, handoff.sla.check, leases, "sla")))
     return services
 
 
