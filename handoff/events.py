@@ -101,8 +101,17 @@ class RedisEventBus(EventBus):
         task.add_done_callback(self._pending.discard)
 
     async def send(self, topic: str, event: Event) -> int:
-        """Send through Redis; how many workers listening to the topic received it."""
-        return int(await self._redis.publish(self._channel(topic), json.dumps(event)))
+        """Send through Redis; how many workers listening to the topic received it.
+
+        With Redis down nobody did (0), so a pushed message stays stored for later.
+        """
+        from redis.exceptions import RedisError
+
+        try:
+            return int(await self._redis.publish(self._channel(topic), json.dumps(event)))
+        except (RedisError, OSError) as error:
+            logger.warning("A live event on %s was not sent: %s", topic, error)
+            return 0
 
     async def start(self) -> None:
         """Start relaying events from Redis to this worker's subscribers."""
