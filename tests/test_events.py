@@ -81,3 +81,11 @@ async def test_events_cross_workers_through_redis() -> None:
     finally:
         await worker_a.close()
         await worker_b.close()
+
+
+async def test_with_redis_down_a_push_reaches_nobody_instead_of_failing() -> None:
+    unreachable = RedisEventBus("redis://127.0.0.1:1/0", prefix=prefix())
+    try:
+        assert await unreachable.send("webchat:c2", {"id": 5}) == 0  # kept stored, sent later
+    finally:
+        await unreachable.close()
