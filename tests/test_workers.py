@@ -187,20 +187,6 @@ def test_a_console_on_one_process_hears_a_customer_on_the_other(deployment: Depl
     assert heard.get(timeout=15).startswith("thread.")  # escalated, through Redis
 
 
-def test_a_killed_worker_is_replaced_while_the_other_answers(deployment: Deployment) -> None:
-    server = deployment.workers
-    first, second = (int(pid) for pid in STARTED.findall(server.log())[:2])
-    os.kill(first, signal.SIGKILL)
-    answers = [httpx.get(f"{server.url}/health", timeout=10).status_code for _ in range(20)]
-    assert answers == [200] * 20  # the other worker holds the port meanwhile
-    wait_for(lambda: len(STARTED.findall(server.log())) == 3, 30, "a new worker started")
-    wait_for(lambda: engines_ready(server) == 3, 120, "the new worker's engine loaded")
-    replacement = int(STARTED.findall(server.log())[2])
-    assert Path(f"/proc/{replacement}").exists() and Path(f"/proc/{second}").exists()
-    assert re.search(rf"Worker {first} exited \(code -9\)", server.log())
-    assert httpx.get(f"{server.url}/health", timeout=10).status_code == 200
-
-
 def test_the_sla_timer_runs_each_tick_on_one_process(deployment: Deployment) -> None:
     client = redis.Redis.from_url(REDIS_URL)
     pattern = f"{deployment.redis_prefix}:lease:sla:*"
@@ -218,3 +204,17 @@ def test_the_sla_timer_runs_each_tick_on_one_process(deployment: Deployment) -> 
     pids = {int(h.rsplit(b":", 1)[1]) for held in holders.values() for h in held}
     started = {int(pid) for pid in STARTED.findall(deployment.workers.log())}
     assert pids <= started | {deployment.machine.process.pid}
+
+
+def test_a_killed_worker_is_replaced_while_the_other_answers(deployment: Deployment) -> None:
+    server = deployment.workers
+    first, second = (int(pid) for pid in STARTED.findall(server.log())[:2])
+    os.kill(first, signal.SIGKILL)
+    answers = [httpx.get(f"{server.url}/health", timeout=10).status_code for _ in range(20)]
+    assert answers == [200] * 20  # the other worker holds the port meanwhile
+    wait_for(lambda: len(STARTED.findall(server.log())) == 3, 30, "a new worker started")
+    wait_for(lambda: engines_ready(server) == 3, 240, "the new worker's engine loaded")
+    replacement = int(STARTED.findall(server.log())[2])
+    assert Path(f"/proc/{replacement}").exists() and Path(f"/proc/{second}").exists()
+    assert re.search(rf"Worker {first} exited \(code -9\)", server.log())
+    assert httpx.get(f"{server.url}/health", timeout=10).status_code == 200
