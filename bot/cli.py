@@ -49,6 +49,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     """Train if the data changed, then serve the bot."""
     from bot.engine import RasaProject, ensure_model
     from bot.web.app import create_app
+    from bot.web.supervisor import serve_workers
 
     server = replace(
         settings.server,
@@ -59,9 +60,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     project = RasaProject.from_settings(settings.project, settings.source)
     model = ensure_model(project, Path(settings.engine.model_dir))
     build_detector(settings)  # trains the handoff detector now unless it is stored already
-    app = create_app(settings, model)
     print(f"Serving {settings.brand.name} on http://{server.host}:{server.port}/chat/", flush=True)
-    app.run(host=server.host, port=server.port, workers=server.workers, access_log=False)
+    if server.workers > 1:  # a parent that replaces any worker that dies
+        return serve_workers(
+            lambda: create_app(settings, model), server.host, server.port, server.workers
+        )
+    create_app(settings, model).run(host=server.host, port=server.port, access_log=False)
     return 0
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.shared_stores import check_shared_stores
 from core.config_files import parse_section, read_yaml
 from core.errors import ConfigError
 
@@ -52,6 +53,9 @@ class DatabaseSettings:
     """The framework's own store: any SQLAlchemy URL (SQLite or PostgreSQL)."""
 
     url: str = "sqlite:///var/bot.db"
+    # A request waiting longer for the database gets a 503 with Retry-After.
+    connect_timeout_seconds: float = 5.0
+    statement_timeout_seconds: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -77,9 +81,10 @@ class EngineSettings:
 
 @dataclass(frozen=True)
 class EventsSettings:
-    """Live events for agents; Redis shares them between several workers."""
+    """Live events (consoles, chat pages) and timers' leases; Redis shares them between workers."""
 
     redis_url: str | None = None
+    redis_prefix: str = "fernhill"  # starts Redis's channel and key names
 
 
 @dataclass(frozen=True)
@@ -140,10 +145,7 @@ def load_settings(
     if not settings.brand.languages:
         raise ConfigError(source, "brand.languages", "name at least one language (the default)")
     if settings.server.workers > 1:
-        if settings.database.url.startswith("sqlite"):
-            raise ConfigError(source, "server.workers", "several workers need a PostgreSQL store")
-        if not settings.events.redis_url:
-            raise ConfigError(source, "server.workers", "several workers need events.redis_url")
+        check_shared_stores(settings)
     return settings
 
 

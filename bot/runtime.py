@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from bot.channels import CHANNELS, ChannelAdapter
 from bot.config import Settings
 from bot.designer.training import TrainingJob
 from bot.engine import RasaEngine, RasaProject
+from bot.leases import Leases, LocalLeases, RedisLeases
 from bot.pipeline import MessagePipeline
 from bot.store import Database
 from bot.store.migrate import upgrade_async
@@ -61,6 +63,7 @@ class Services:
     auth: Authenticator
     training: TrainingJob
     channels: list[ChannelAdapter]
+    leases: Leases  # timers run each tick on one worker: `every(seconds, job, leases)`
     timers: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def deliver(self, thread: Thread, message: StoredMessage) -> None:
@@ -91,6 +94,7 @@ class Services:
             await adapter.stop()
         await self.engine.stop()
         await self.handoff.events.close()
+        await self.leases.close()
         await self.store.close()
 
 
@@ -104,11 +108,17 @@ async def start_services(
     templates = Templates.from_domain(project.domain, language)
     detector = build_detector(settings, project)
     await upgrade_async(settings.database.url)
-    store = Database.connect(settings.database.url)
+    store = Database.connect(
+        settings.database.url,
+        connect_timeout=settings.database.connect_timeout_seconds,
+        statement_timeout=settings.database.statement_timeout_seconds,
+    )
     events = EventBus()
+    leases: Leases = LocalLeases()
     if settings.events.redis_url:
-        events = RedisEventBus(settings.events.redis_url)
+        events = RedisEventBus(settings.events.redis_url, prefix=settings.events.redis_prefix)
         await events.start()
+        leases = RedisLeases(settings.events.redis_url, settings.events.redis_prefix)
 
     async def deliver(thread: Thread, message: StoredMessage) -> None:
         await deliver_through(channels, store, thread, message)
@@ -148,12 +158,13 @@ async def start_services(
         auth=auth,
         training=training,
         channels=channels,
+        leases=leases,
     )
     training.on_model = services.reload_model  # a trained model is served at once
     for adapter in channels:
         await adapter.start(pipeline, handoff)
     interval = handoff_settings.sla.check_interval_seconds
-    services.timers.append(asyncio.create_task(every(interval, handoff.sla.check)))
+    services.timers.append(asyncio.create_task(every(interval, handoff.sla.check, leases, "sla")))
     return services
 
 
@@ -193,14 +204,24 @@ async def deliver_through(
         await store.messages.mark_sent(message.id, channel_message_id)
 
 
-async def every(seconds: float, job: Callable[[], Awaitable[object]]) -> None:
-    """Run `job` every `seconds` until cancelled; a failure is logged, not fatal."""
+async def every(
+    seconds: float, job: Callable[[], Awaitable[object]], leases: Leases, name: str = ""
+) -> None:
+    """Run `job` every `seconds` until cancelled, once per tick across all workers.
+
+    Ticks fall on multiples of `seconds` of the wall clock; a tick runs on the worker
+    that claims its lease (`bot.leases`). A failure is logged, not fatal.
+    """
+    name = name or getattr(job, "__qualname__", "job")
     while True:
-        await asyncio.sleep(seconds)
+        tick = int(time.time() // seconds) + 1
+        await asyncio.sleep(max(0.0, tick * seconds - time.time()))
         try:
-            await job()
+            if await leases.claim(name, tick, seconds):
+                logger.debug("Timed job %s runs tick %d here.", name, tick)
+                await job()
         except Exception:
-            logger.exception("A timed job failed; it runs again in %s s.", seconds)
+            logger.exception("Timed job %s failed; it runs again in %s s.", name, seconds)
 
 
 Runtime = Services  # the name `bot.designer.api` knows the running services by

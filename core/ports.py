@@ -58,14 +58,18 @@ class Engine(Protocol):
 
 
 class Events(Protocol):
-    """Live notifications for agents."""
+    """Live events by topic: agents' notifications, messages for open chat pages."""
 
     def publish(self, kind: str, **data: Any) -> None:
-        """Send an event to every subscriber."""
+        """Send an agents' event to every console."""
         ...
 
-    def subscribe(self) -> AbstractAsyncContextManager[Any]:
-        """A queue of events, until the context exits."""
+    async def send(self, topic: str, event: dict[str, Any]) -> int:
+        """Send an event to a topic's subscribers; how many received it."""
+        ...
+
+    def subscribe(self, topic: str = ...) -> AbstractAsyncContextManager[Any]:
+        """A queue of the topic's events (the agents' by default), until the context exits."""
         ...
 
     async def close(self) -> None:

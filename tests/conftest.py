@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from bot.store import Database
 from bot.store.migrate import upgrade_async
@@ -14,6 +15,7 @@ from tests import servers
 from tests.servers import LiveServer, fresh_postgres_database, postgres_reachable
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def require_postgres() -> None:
@@ -24,6 +26,22 @@ def require_postgres() -> None:
     if IN_CI:
         pytest.fail(f"{message}; CI requires it")
     pytest.skip(message)
+
+
+def require_redis() -> None:
+    """Skip without Redis on a developer's machine; fail in CI, which must test it."""
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.ConnectionError:
+        if IN_CI:
+            pytest.fail("Redis is not reachable at 127.0.0.1:6379; CI requires it")
+        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
+
+
+@pytest.fixture
+def redis_available() -> None:
+    """Redis at 127.0.0.1:6379 (see `require_redis`)."""
+    require_redis()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -54,10 +54,6 @@ class WebChatChannel(ChannelAdapter):
     name = "webchat"
     acknowledges_delivery = True
 
-    def __init__(self, options: dict[str, Any]) -> None:
-        super().__init__(options)
-        self._listeners: dict[str, set[asyncio.Queue[StoredMessage]]] = {}
-
     def blueprint(self) -> Blueprint:
         """The page, its assets and its API."""
         routes = Blueprint("channel_webchat", url_prefix="/chat")
@@ -114,31 +110,28 @@ class WebChatChannel(ChannelAdapter):
         return response.json({"messages": [message_json(m) for m in messages]})
 
     async def events(self, request: Request) -> None:
-        """Stream messages pushed to this chat, after catching up from `after`."""
+        """Stream messages pushed to this chat, after catching up from `after`.
+
+        The stream listens to the chat's topic on the event bus, so a push from any
+        worker (through Redis when `events.redis_url` is set) reaches it.
+        """
         chat_id = _chat_id(request.args.get("chat_id"))
         after = _after(request)
-        queue: asyncio.Queue[StoredMessage] = asyncio.Queue()
-        self._listeners.setdefault(chat_id, set()).add(queue)
-        stream = await request.respond(
-            content_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        )
-        try:
+        async with self.handoff.events.subscribe(_topic(chat_id)) as queue:
+            stream = await request.respond(
+                content_type="text/event-stream",
+                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+            )
             await stream.send(": connected\n\n")
             for message in await self._catch_up(chat_id, after):
-                await stream.send(_event(message))
+                await stream.send(_event(message_json(message)))
             while True:
                 try:
-                    message = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
+                    pushed = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
                 except asyncio.TimeoutError:
                     await stream.send(": heartbeat\n\n")
                     continue
-                await stream.send(_event(message))
-        finally:
-            listeners = self._listeners.get(chat_id, set())
-            listeners.discard(queue)
-            if not listeners:
-                self._listeners.pop(chat_id, None)
+                await stream.send(_event(pushed))
 
     async def _catch_up(self, chat_id: str, after: int) -> list[StoredMessage]:
         """The open thread after `after`, and whatever the page has not acknowledged."""
@@ -150,17 +143,21 @@ class WebChatChannel(ChannelAdapter):
         return [by_id[key] for key in sorted(by_id)]
 
     async def push(self, thread: Thread, message: StoredMessage) -> str | None:
-        """Send a message to every open page of this chat (delivered once acknowledged)."""
-        listeners = self._listeners.get(thread.chat_id)
-        if not listeners:
+        """Send a message to every open page of this chat, on whichever worker holds it.
+
+        It counts as delivered once a page acknowledges it.
+        """
+        if not await self.handoff.events.send(_topic(thread.chat_id), message_json(message)):
             raise CannotPush("no chat page is open for this customer")
-        for queue in listeners:
-            queue.put_nowait(message)
         return None
 
 
-def _event(message: StoredMessage) -> str:
-    return f"id: {message.id}\nevent: message\ndata: {json.dumps(message_json(message))}\n\n"
+def _topic(chat_id: str) -> str:
+    return f"webchat:{chat_id}"
+
+
+def _event(message: dict[str, Any]) -> str:
+    return f"id: {message['id']}\nevent: message\ndata: {json.dumps(message)}\n\n"
 
 
 def _chat_id(value: Any) -> str:

@@ -89,6 +89,11 @@ class RasaEngine:
         """The loaded model's file name."""
         return self.model_path.name
 
+    @property
+    def loaded(self) -> bool:
+        """Whether a model is loaded and answering (for `/health`)."""
+        return self._agent is not None
+
     async def start(self) -> None:
         """Start the engine's thread and load the model on it."""
         if not self.model_path.is_file():

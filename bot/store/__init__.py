@@ -33,9 +33,13 @@ class Database:
         self.claims = AnswerClaims(engine, self.messages)
 
     @classmethod
-    def connect(cls, url: str) -> Database:
-        """The store on the database at `url` (SQLite or PostgreSQL)."""
-        return cls(create_engine(url))
+    def connect(
+        cls, url: str, *, connect_timeout: float = 5.0, statement_timeout: float = 10.0
+    ) -> Database:
+        """The store on the database at `url` (SQLite or PostgreSQL), with its time limits."""
+        return cls(
+            create_engine(url, connect_timeout=connect_timeout, statement_timeout=statement_timeout)
+        )
 
     def channel_state(self, channel: str) -> ChannelStore:
         """A channel's own keys and values (e.g. Telegram's update offset)."""

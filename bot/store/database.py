@@ -15,6 +15,7 @@ from core.errors import ConfigError
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 _SYNC_DRIVERS = {"sqlite": "sqlite+pysqlite", "postgresql": "postgresql+psycopg2"}
+RECYCLE_SECONDS = 1800  # replace pooled connections now and then (proxies drop idle ones)
 
 
 def parse_database_url(url: str, *, asynchronous: bool = True) -> URL:
@@ -44,8 +45,17 @@ def make_sqlite_folder(url: URL) -> None:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """Create the async engine for `url`, creating a SQLite file's folder if needed."""
+def create_engine(
+    url: str, *, connect_timeout: float = 5.0, statement_timeout: float = 10.0
+) -> AsyncEngine:
+    """Create the async engine for `url`, creating a SQLite file's folder if needed.
+
+    Nothing waits on the database for ever: connecting (and waiting for a pooled
+    connection) gives up after `connect_timeout` seconds, a statement after
+    `statement_timeout` (on SQLite: waiting for another writer's lock). Pooled
+    PostgreSQL connections are checked before use, so a restarted or reachable-again
+    database is used again without a restart.
+    """
     parsed = parse_database_url(url)
     make_sqlite_folder(parsed)
     options: dict[str, Any] = {"future": True}
@@ -53,14 +63,22 @@ def create_engine(url: str) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             # aiosqlite opens a thread per connection; keep a few instead of one per query.
             options.update(poolclass=AsyncAdaptedQueuePool, pool_size=5, max_overflow=5)
+        options.update(connect_args={"timeout": statement_timeout})
         engine = create_async_engine(parsed, **options)
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, busy_timeout_ms=int(statement_timeout * 1000))
         return engine
-    options.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+    options.update(
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        pool_timeout=connect_timeout,
+        pool_recycle=RECYCLE_SECONDS,
+        connect_args={"timeout": connect_timeout, "command_timeout": statement_timeout},
+    )
     return create_async_engine(parsed, **options)
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
+def _tune_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     """WAL for concurrent readers, and writers that queue instead of failing.
 
     Every transaction starts with `BEGIN IMMEDIATE`: a read-then-write transaction
@@ -74,7 +92,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         for pragma in (
             "journal_mode=WAL",
             "synchronous=NORMAL",
-            "busy_timeout=10000",
+            f"busy_timeout={busy_timeout_ms}",
             "foreign_keys=ON",
         ):
             cursor.execute(f"PRAGMA {pragma}")

@@ -16,6 +16,7 @@ from bot.reports.api import ReportsApi
 from bot.runtime import Services, build_channels, start_services
 from bot.web.agents_api import AgentsApi
 from bot.web.console_api import ConsoleApi
+from bot.web.health import dependencies, outage_response, unavailable_dependency
 from bot.web.people_api import PeopleApi
 from core.errors import BotError, NotFound
 
@@ -47,9 +48,18 @@ def create_app(settings: Settings, model_path: Path, *, name: str = "fernhill_ca
     enabled = sorted(adapter.name for adapter in channels)
 
     async def health(request: Request) -> HTTPResponse:
+        """Each dependency's state; 200 only when all are up (anyone may ask)."""
         services: Services = request.app.ctx.services
+        report = await dependencies(services)
+        up = all(state == "ok" for state in report.values())
         return response.json(
-            {"status": "ok", "model": services.engine.model_name, "channels": enabled}
+            {
+                "status": "ok" if up else "unavailable",
+                "model": services.engine.model_name,
+                "channels": enabled,
+                "dependencies": report,
+            },
+            status=200 if up else 503,
         )
 
     async def unknown_channel(request: Request, channel: str) -> HTTPResponse:
@@ -106,5 +116,9 @@ async def _sanic_error(request: Request, error: Exception) -> HTTPResponse:
 
 
 async def _unexpected_error(request: Request, error: Exception) -> HTTPResponse:
+    dependency = unavailable_dependency(error)
+    if dependency is not None:
+        logger.warning("%s %s: the %s is not answering", request.method, request.path, dependency)
+        return outage_response(dependency)
     logger.exception("Unexpected error on %s %s", request.method, request.path, exc_info=error)
     return response.json({"error": "internal error; it has been logged"}, status=500)

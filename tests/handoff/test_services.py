@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.leases import LocalLeases
 from bot.runtime import every
 from bot.store import Database
 from core.actors import Presence
@@ -164,7 +165,7 @@ async def test_a_timed_job_runs_again_after_failing() -> None:
         if len(calls) == 1:
             raise RuntimeError("first run fails")
 
-    timer = asyncio.create_task(every(0.01, job))
+    timer = asyncio.create_task(every(0.01, job, LocalLeases()))
     while len(calls) < 3:
         await asyncio.sleep(0.01)
     timer.cancel()

@@ -1,0 +1,87 @@
+"""Timed jobs run once per tick across workers: leases on the real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from bot.leases import LocalLeases, RedisLeases
+from bot.runtime import every
+from tests.conftest import REDIS_URL
+
+pytestmark = pytest.mark.usefixtures("redis_available")
+SECONDS = 0.25
+
+
+async def test_one_of_two_workers_gets_each_tick() -> None:
+    prefix = f"workers_test_{uuid.uuid4().hex[:8]}"
+    first, second = RedisLeases(REDIS_URL, prefix), RedisLeases(REDIS_URL, prefix)
+    try:
+        assert await first.claim("sla", 41, 15) is True
+        assert await second.claim("sla", 41, 15) is False
+        assert await first.claim("sla", 41, 15) is False  # a tick is run once, even by its holder
+        assert await second.claim("sla", 42, 15) is True
+        assert await second.claim("presence", 41, 15) is True  # each job has its own leases
+    finally:
+        await first.close()
+        await second.close()
+
+
+class Worker(RedisLeases):
+    """A worker's leases that remember the ticks it won."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__(REDIS_URL, prefix)
+        self.won: list[int] = []
+
+    async def claim(self, job: str, tick: int, seconds: float) -> bool:
+        won = await super().claim(job, tick, seconds)
+        if won:
+            self.won.append(tick)
+        return won
+
+
+async def test_two_workers_timers_run_each_tick_once() -> None:
+    prefix = f"workers_test_{uuid.uuid4().hex[:8]}"
+    runs: list[str] = []
+    workers = {name: Worker(prefix) for name in ("a", "b")}
+
+    def job_of(worker: str) -> Callable[[], Awaitable[None]]:
+        async def check() -> None:
+            runs.append(worker)
+
+        return check
+
+    timers = [
+        asyncio.create_task(every(SECONDS, job_of(name), leases, name="sla"))
+        for name, leases in workers.items()
+    ]
+    try:
+        while len(runs) < 8:
+            await asyncio.sleep(SECONDS / 4)
+    finally:
+        for timer in timers:
+            timer.cancel()
+        for leases in workers.values():
+            await leases.close()
+    ticks = workers["a"].won + workers["b"].won
+    assert len(runs) in (len(ticks), len(ticks) - 1)  # the last may be cancelled mid-run
+    assert len(ticks) == len(set(ticks))  # never two runs in one tick
+    assert max(ticks) - min(ticks) + 1 == len(ticks)  # and no tick without a run
+
+
+async def test_one_process_without_redis_runs_every_tick() -> None:
+    runs: list[int] = []
+
+    async def check() -> None:
+        runs.append(1)
+
+    timers = [asyncio.create_task(every(0.05, check, LocalLeases())) for _ in range(2)]
+    while len(runs) < 6:
+        await asyncio.sleep(0.01)
+    for timer in timers:
+        timer.cancel()
+    assert len(runs) >= 6  # both timers run: nothing is leased on one process
