@@ -61,7 +61,7 @@ class Handoff:
             max_text_chars=max_text_chars,
         )
         self.actions = AgentActions(self.moves, self.router, self.notices)
-        self.presence = PresenceService(self.moves, self.router)
+        self.presence = PresenceService(self.moves, self.router, settings.presence)
         self.sla = SlaWatch(
             self.moves, self.router, self.notices, settings.sla.first_response_minutes
         )

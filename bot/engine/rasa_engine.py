@@ -53,6 +53,7 @@ class RasaEngine:
         actions_package: The custom actions' package, run in-process unless the
             endpoints file names an action server.
         timeout: Seconds to wait for an answer before giving up on it.
+        action_timeout: Seconds a custom action may take (`bot.engine.actions`).
         default_language: The brand's default language: response variants tagged
             with another (`metadata: {language: xx}`) go only to customers writing
             in it (`bot.engine.language_nlg`).
@@ -65,6 +66,7 @@ class RasaEngine:
         endpoints_file: Path | None = None,
         actions_package: str | None = "actions",
         timeout: float = 30.0,
+        action_timeout: float = 5.0,
         default_language: str = "en",
     ) -> None:
         self.model_path = model_path
@@ -72,6 +74,7 @@ class RasaEngine:
         self.endpoints_file = endpoints_file
         self.actions_package = actions_package
         self.timeout = timeout
+        self.action_timeout = action_timeout
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="rasa-engine", daemon=True
@@ -212,7 +215,7 @@ class RasaEngine:
                 raise ConfigError(str(self.endpoints_file), "", str(error)) from error
         _make_tracker_folder(endpoints)
         if endpoints.action is None and self.actions_package:
-            endpoints.action = InProcessActionEndpoint(self.actions_package)
+            endpoints.action = InProcessActionEndpoint(self.actions_package, self.action_timeout)
         if endpoints.nlg is None:
             from bot.engine.language_nlg import endpoint
 
