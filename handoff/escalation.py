@@ -140,7 +140,7 @@ class Escalations:
             return []
         every = timedelta(seconds=self.router.settings.routing.queued_reply_every_seconds)
         last = await self.messages.last_said_at(thread.id)
-        if last is not None and self.moves.clock() - last < every:
+        if last is not None and message.created_at - last < every:  # both the store's times
             return []
         snapshots = await self.router.directory.snapshots()
         request = self.router.request(thread)
