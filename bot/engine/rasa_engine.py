@@ -3,7 +3,9 @@
 rasa's model inference and its tracker-store calls block the loop they run on. The
 engine gives rasa a private loop on a dedicated thread, so the web server's loop
 keeps accepting and answering requests while the model works; conversations are
-serialised per sender by rasa's own lock store, exactly as under `rasa run`.
+serialised per sender by rasa's own lock store, exactly as under `rasa run`. Custom
+actions never hold that loop: synchronous ones run on threads of their own, and
+each has a time limit (`bot.engine.actions`).
 
 A newly trained model replaces the running one without a restart (`reload`): the
 new rasa agent is built beside the old one, sharing its tracker store and lock

@@ -194,7 +194,8 @@ class MessageRepository:
             messages.c.thread_id == thread_id, messages.c.author.in_(said)
         )
         async with self.engine.connect() as conn:
-            return as_utc((await conn.execute(query)).scalar_one_or_none())
+            last: datetime | None = as_utc((await conn.execute(query)).scalar_one_or_none())
+        return last
 
     async def annotate(
         self, message_id: int, *, intent: str | None, confidence: float | None, negativity: float
