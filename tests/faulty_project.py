@@ -2,8 +2,8 @@
 
 A copy of `tests/fixtures/tiny_project` with `tests/fixtures/faulty_actions` added
 (the actions, intents with English and Spanish examples, and a rule each), trained
-once per test session by `python -m bot train --project`, like the designers' tiny
-project.
+by `python -m bot train --project`. It is written under `models/test-projects/` (not
+in the repository), so its model is trained again only when its files change.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from tests.designer_servers import FIXTURE, model_path_for
@@ -23,23 +22,22 @@ from tests.servers import ROOT
 ADDITIONS = ROOT / "tests" / "fixtures" / "faulty_actions"
 
 
-def faulty_project(factory: pytest.TempPathFactory) -> Path:
-    """The faulty project, trained (once per session)."""
-    project = factory.getbasetemp() / "faulty-project"
-    if not project.exists():
-        _write(project)
+def faulty_project() -> Path:
+    """The faulty project, trained (again only if its files changed)."""
+    project = ROOT / "models" / "test-projects" / "faulty"
+    _write(project)  # over the last one, keeping its models/
     model = model_path_for(project)
     if not model.exists():
         result = subprocess.run(
             [sys.executable, "-m", "bot", "train", "--project", str(project)],
-            cwd=ROOT, capture_output=True, text=True, timeout=600,
+            cwd=ROOT, capture_output=True, text=True, timeout=900,
         )  # fmt: skip
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return project
 
 
 def _write(project: Path) -> None:
-    shutil.copytree(FIXTURE, project)
+    shutil.copytree(FIXTURE, project, dirs_exist_ok=True)
     shutil.copy(ADDITIONS / "faults.py", project / "actions" / "faults.py")
     added: dict[str, Any] = yaml.safe_load((ADDITIONS / "additions.yml").read_text())
     domain_file = project / "domain.yml"

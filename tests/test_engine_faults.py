@@ -29,7 +29,7 @@ WATERING = "Most houseplants like water once the top of the soil is dry."
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The faulty project served in English and Spanish, with a short action limit."""
-    project = faulty_project(tmp_path_factory)
+    project = faulty_project()
     workdir = tmp_path_factory.mktemp("faulty-server")
     started = workdir / "started"
     started.mkdir()
@@ -40,7 +40,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         "FAULTY_ACTIONS_STARTED": str(started),
     }
     with live_server(
-        workdir, f"sqlite:///{workdir / 'bot.db'}", extra_env=env,
+        workdir, f"sqlite:///{workdir / 'bot.db'}", extra_env=env, timeout=600,
         args=["--project", str(project)],
     ) as running:  # fmt: skip
         yield running
