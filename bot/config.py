@@ -77,6 +77,8 @@ class EngineSettings:
     model_dir: str = "models"
     endpoints: str | None = "config/endpoints.yml"
     reply_timeout_seconds: float = 30.0
+    # A custom action that raises or takes longer hands the thread to a person.
+    action_timeout_seconds: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,13 @@ def load_settings(
     settings = parse_section(Settings, {**data, "source": source}, source)
     if not settings.brand.languages:
         raise ConfigError(source, "brand.languages", "name at least one language (the default)")
+    engine = settings.engine
+    if not 0 < engine.action_timeout_seconds < engine.reply_timeout_seconds:
+        raise ConfigError(
+            source,
+            "engine.action_timeout_seconds",
+            "must be above 0 and below reply_timeout_seconds",
+        )
     if settings.server.workers > 1:
         check_shared_stores(settings)
     return settings

@@ -7,14 +7,16 @@
              language            which of the brand's languages the customer writes
                                  (bot/language_id.py); never answers
              continue_privately  a public complaint followed to a private chat
-             human_owned         queued or with an agent: agents are told, nobody answers
+             human_owned         queued or with an agent: agents are told; a queued
+                                 customer reads their place in the queue (now and then)
              rating              a resolved thread: the 1-5 rating closes it
              prepared            a channel command or a message without text: a template
              decide              NLU once (the engine), then the detector
                                  (handoff/detection/detector.py): escalate, or stay
                                  silent for public chatter
              answer_with_engine  rasa answers (bot/engine/rasa_engine.py), reusing the
-                                 parse; an `action_handoff` in its answer escalates
+                                 parse; an `action_handoff` in its answer escalates, and
+                                 so does a custom action that failed (an apology first)
            store the answers (bot/exactly_once.py: once per message, across workers)
       <- the channel delivers them (in its response, or pushed), and marks them
          delivered in the outbox (bot/store/outbox.py) once the customer has them
@@ -181,11 +183,14 @@ class MessagePipeline:
         return await self.handoff.escalations.continue_privately(turn.thread, public_chat)
 
     async def human_owned(self, turn: Turn) -> list[Outbound] | None:
-        """Queued or with an agent: the agents hear of it, the bot stays silent."""
+        """Queued or with an agent: the agents hear of it, the bot stays silent.
+
+        A queued customer reads their place in the queue, at most once every
+        `routing.queued_reply_every_seconds` (`Escalations.customer_wrote`).
+        """
         if not turn.thread.state.human_owned:
             return None
-        await self.handoff.escalations.customer_wrote(turn.thread, turn.message)
-        return []
+        return await self.handoff.escalations.customer_wrote(turn.thread, turn.message)
 
     async def rating(self, turn: Turn) -> list[Outbound] | None:
         """A resolved thread: this message is its rating (see `thread_is_over`)."""
@@ -249,7 +254,8 @@ class MessagePipeline:
         kept = [reply for reply in replies if handoff_request(reply) is None]
         reason = str(requests[0].get("reason") or "the conversation asked for a person")
         topic = requests[0].get("topic") or (turn.decision.topic if turn.decision else None)
-        escalation = _escalation(turn, reason, 1.0, topic)
+        fault = bool(requests[0].get("fault"))  # an action failed: apologise first
+        escalation = _escalation(turn, reason, 1.0, topic, apology=fault)
         return kept + await self.handoff.escalations.escalate(turn.thread, escalation)
 
     # Inside
@@ -315,10 +321,17 @@ def handoff_request(reply: Outbound) -> dict[str, Any] | None:
     return dict(request) if isinstance(request, dict) else None
 
 
-def _escalation(turn: Turn, reason: str, score: float, topic: str | None) -> Escalation:
-    """An escalation of this turn: where it was said, and where to continue privately."""
+def _escalation(
+    turn: Turn, reason: str, score: float, topic: str | None, *, apology: bool = False
+) -> Escalation:
+    """An escalation of this turn: where it was said, and where to continue privately.
+
+    `apology`: the bot failed (a custom action raised or ran out of time), so the
+    customer reads `utter_handoff_bot_failed` first.
+    """
     link = turn.metadata.get("private_link")
     return Escalation(
+        first_notice="utter_handoff_bot_failed" if apology else None,
         reason=reason,
         score=score,
         topic=topic,

@@ -140,6 +140,7 @@ async def start_services(
         endpoints_file=Path(endpoints) if endpoints else None,
         actions_package=project.actions,
         timeout=settings.engine.reply_timeout_seconds,
+        action_timeout=settings.engine.action_timeout_seconds,
         default_language=language,
     )
     await engine.start()
@@ -165,6 +166,10 @@ async def start_services(
         await adapter.start(pipeline, handoff)
     interval = handoff_settings.sla.check_interval_seconds
     services.timers.append(asyncio.create_task(every(interval, handoff.sla.check, leases, "sla")))
+    sweep_interval = handoff_settings.presence.check_interval_seconds
+    services.timers.append(
+        asyncio.create_task(every(sweep_interval, handoff.presence.sweep, leases, "presence"))
+    )
     return services
 
 

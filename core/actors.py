@@ -83,6 +83,8 @@ class AgentRow:
     presence: Presence
     last_assigned_at: datetime | None
     active_threads: int
+    last_seen_at: datetime | None = None  # the last heartbeat or presence change
+    session_expires_at: datetime | None = None  # of the console session seen last
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,10 @@ class MessageStore(Protocol):
         """The customer's last messages in a thread, oldest first."""
         ...
 
+    async def last_said_at(self, thread_id: int) -> datetime | None:
+        """When the customer was last written to in a thread (bot, agent or notice)."""
+        ...
+
 
 class AgentStore(Protocol):
     """Agents, their presence, credentials, sessions and snippets (`bot.store.agents`)."""
@@ -169,6 +173,12 @@ class AgentStore(Protocol):
 
     async def set_presence(self, agent_id: int, presence: Presence) -> None:
         """Record an agent's presence."""
+        ...
+
+    async def record_seen(
+        self, agent_id: int, at: datetime, session_expires_at: datetime | None
+    ) -> None:
+        """Record that an agent's console or client was heard from."""
         ...
 
     async def add_credential(self, agent_id: int, kind: str, secret_hash: str) -> None:

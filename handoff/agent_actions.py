@@ -88,7 +88,10 @@ class AgentActions:
         to_team: str | None = None,
         reason: str | None = None,
     ) -> Thread:
-        """Hand a thread to another agent, or back to a team's queue."""
+        """Hand a thread to another agent, or back to a team's queue.
+
+        Giving a thread to the agent who holds it changes nothing and tells nobody.
+        """
         thread = await self.moves.thread(thread_id)
         command = _E.TRANSFER_TO_QUEUE if to_team is not None else _E.TRANSFER_TO_AGENT
         self.moves.check(thread, command, actor)
@@ -104,6 +107,8 @@ class AgentActions:
             await self.router.route(moved, actor=system_actor(actor.login), notify=True)
             return moved
         target = self.router.directory.actor(str(to_agent))
+        if thread.state is ThreadState.WITH_AGENT and thread.agent_id == target.id:
+            return thread  # already theirs: nothing moves, nobody is told
         if await self.router.directory.presence(target.id) is Presence.OFFLINE:
             raise Conflict(f"{target.display_name} is offline")
         moved = await self.moves.move(thread, command, actor, reason=reason, agent_id=target.id)

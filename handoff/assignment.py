@@ -17,10 +17,10 @@ from handoff.notice_values import minutes, when
 from handoff.routing import (
     AgentSnapshot,
     RoutingRequest,
-    anyone_on_shift,
     choose_agent,
     estimated_wait,
     next_opening,
+    working_agents,
 )
 from handoff.settings import HandoffSettings
 
@@ -62,28 +62,39 @@ class Router:
         agent = choose_agent(snapshots, request, now)
         if agent is not None and await self.assign(thread, agent, actor=actor, notify=notify):
             return [] if notify else [self.assigned_notice(agent, thread.language)]
-        if anyone_on_shift(snapshots, request, now):
+        notice = await self.waiting_notice(thread, snapshots, request, "utter_handoff_queued")
+        return await self.notices.say(thread, notice, notify)
+
+    async def waiting_notice(
+        self,
+        thread: Thread,
+        snapshots: list[AgentSnapshot],
+        request: RoutingRequest,
+        queued_template: str,
+    ) -> Outbound:
+        """What a waiting customer should read: their place and wait, or when we open.
+
+        Args:
+            thread: A queued thread.
+            snapshots: The agents as routing sees them now.
+            request: What the thread asks of routing.
+            queued_template: The notice for a queue with someone working (filled in
+                with `position` and `wait`).
+        """
+        now = self.moves.clock()
+        language = thread.language
+        if working := working_agents(snapshots, request, now):
             queued = await self.moves.threads.threads_in([ThreadState.QUEUED])
             position = next((i for i, t in enumerate(queued, 1) if t.id == thread.id), len(queued))
-            working = sum(
-                1 for a in snapshots if a.hours.is_open(now) and a.presence is Presence.ONLINE
-            )
+            online = sum(1 for agent in working if agent.presence is Presence.ONLINE)
             handle = timedelta(minutes=self.settings.routing.handle_time_minutes)
-            wait = estimated_wait(position, working, handle)
-            notice = self.notices.render(
-                "utter_handoff_queued",
-                thread.language,
-                position=position,
-                wait=minutes(wait, thread.language),
-            )
-        elif (opening := next_opening(snapshots, request, now)) > now:
-            opening_words = when(opening, now, thread.language)
-            notice = self.notices.render(
-                "utter_handoff_closed", thread.language, opening=opening_words
-            )
-        else:  # within working hours, but nobody is online
-            notice = self.notices.render("utter_handoff_unstaffed", thread.language)
-        return await self.notices.say(thread, notice, notify)
+            wait = minutes(estimated_wait(position, online, handle), language)
+            return self.notices.render(queued_template, language, position=position, wait=wait)
+        if (opening := next_opening(snapshots, request, now)) > now:
+            opening_words = when(opening, now, language)
+            return self.notices.render("utter_handoff_closed", language, opening=opening_words)
+        # within working hours, but nobody is online
+        return self.notices.render("utter_handoff_unstaffed", language)
 
     async def assign(
         self, thread: Thread, agent: AgentSnapshot, *, actor: Actor, notify: bool

@@ -50,6 +50,14 @@ DEFAULT_TEXTS: dict[str, str] = {
         "Write your question in your own words. To talk to a person, say so and a "
         "colleague will reply in this chat."
     ),
+    "utter_handoff_bot_failed": (
+        "Sorry, something went wrong on my side and I can't finish this myself. I'm "
+        "passing you to a colleague."
+    ),
+    "utter_handoff_still_queued": (
+        "Thanks, we have your message. You're now number {position} in the queue; the "
+        "wait is about {wait}."
+    ),
 }
 
 # The same notices in the other languages the framework ships texts for; a brand
@@ -100,6 +108,13 @@ DEFAULT_TRANSLATIONS: dict[str, dict[str, str]] = {
             "Écrivez votre question avec vos mots. Pour parler à une personne, dites-le et un "
             "collègue vous répondra dans ce chat."
         ),
+        "utter_handoff_bot_failed": (
+            "Désolé, un problème de mon côté m'empêche de terminer. Je vous passe à un collègue."
+        ),
+        "utter_handoff_still_queued": (
+            "Merci, nous avons bien votre message. Vous êtes maintenant en position {position} "
+            "dans la file (attente estimée : {wait})."
+        ),
     },
     "es": {
         "utter_handoff_assigned": (
@@ -145,6 +160,14 @@ DEFAULT_TRANSLATIONS: dict[str, dict[str, str]] = {
         "utter_command_help": (
             "Escribe tu pregunta con tus propias palabras. Para hablar con una persona, dilo y "
             "un compañero te responderá en este chat."
+        ),
+        "utter_handoff_bot_failed": (
+            "Lo siento, algo ha fallado por mi parte y no puedo terminarlo yo. Te paso con un "
+            "compañero."
+        ),
+        "utter_handoff_still_queued": (
+            "Gracias, tenemos tu mensaje. Ahora eres el número {position} en la cola "
+            "(espera estimada: {wait})."
         ),
     },
     "de": {
@@ -193,6 +216,14 @@ DEFAULT_TRANSLATIONS: dict[str, dict[str, str]] = {
             "Schreiben Sie Ihre Frage in eigenen Worten. Möchten Sie einen Menschen sprechen, "
             "sagen Sie es, und jemand aus dem Team antwortet in diesem Chat."
         ),
+        "utter_handoff_bot_failed": (
+            "Entschuldigung, bei mir ist etwas schiefgegangen, und ich kann das nicht selbst "
+            "abschließen. Ich gebe Sie an jemanden aus dem Team weiter."
+        ),
+        "utter_handoff_still_queued": (
+            "Danke, Ihre Nachricht ist angekommen. Sie sind jetzt Nummer {position} in "
+            "der Warteschlange (geschätzte Wartezeit: {wait})."
+        ),
     },
     "it": {
         "utter_handoff_assigned": (
@@ -237,6 +268,14 @@ DEFAULT_TRANSLATIONS: dict[str, dict[str, str]] = {
         "utter_command_help": (
             "Scrivi la tua domanda con parole tue. Per parlare con una persona, dillo e un "
             "collega ti risponderà in questa chat."
+        ),
+        "utter_handoff_bot_failed": (
+            "Scusa, qualcosa non ha funzionato da parte mia e non riesco a concludere da "
+            "solo. Ti passo a un collega."
+        ),
+        "utter_handoff_still_queued": (
+            "Grazie, abbiamo il tuo messaggio. Ora sei il numero {position} in coda "
+            "(attesa stimata: {wait})."
         ),
     },
 }

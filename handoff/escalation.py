@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core.actors import BOT, SYSTEM
 from core.messages import Author, Outbound, StoredMessage, Thread, ThreadState
@@ -25,6 +25,7 @@ class Escalation:
     team: str | None = None
     public: bool = False  # said where others can read it (a group, the comments of a post)
     private_link: str | None = None  # where the customer can continue privately, if anywhere
+    first_notice: str | None = None  # a template the customer reads first (an apology)
 
 
 class Escalations:
@@ -60,7 +61,9 @@ class Escalations:
             notice = self.router.notices.render(
                 "utter_public_complaint", escalation.language, link=escalation.private_link
             )
-            return [notice]
+            notices = [notice]
+        if escalation.first_notice is not None:
+            notices.insert(0, self.router.notices.render(escalation.first_notice, moved.language))
         return notices
 
     async def continue_privately(
@@ -123,11 +126,28 @@ class Escalations:
             return [self.router.assigned_notice(earlier, moved.language)]
         return await self.router.route(moved, actor=SYSTEM)
 
-    async def customer_wrote(self, thread: Thread, message: StoredMessage) -> None:
-        """A customer wrote in a thread people own: let the agents know."""
+    async def customer_wrote(self, thread: Thread, message: StoredMessage) -> list[Outbound]:
+        """A customer wrote in a thread people own: the agents hear of it.
+
+        A queued customer also reads their place in the queue (or when someone
+        answers), unless they were written to within `routing.queued_reply_every_seconds`:
+        a burst of messages gets one answer.
+        """
         self.moves.events.publish(
             "message.customer", thread_id=thread.id, message_id=message.id, agent_id=thread.agent_id
         )
+        if thread.state is not ThreadState.QUEUED:
+            return []
+        every = timedelta(seconds=self.router.settings.routing.queued_reply_every_seconds)
+        last = await self.messages.last_said_at(thread.id)
+        if last is not None and message.created_at - last < every:  # both the store's times
+            return []
+        snapshots = await self.router.directory.snapshots()
+        request = self.router.request(thread)
+        notice = await self.router.waiting_notice(
+            thread, snapshots, request, "utter_handoff_still_queued"
+        )
+        return [notice]
 
     async def _escalate_move(
         self,

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from core.actors import Presence
 from handoff.hours import WorkingHours
 
-__all__ = ["AgentSnapshot", "Presence", "RoutingRequest", "choose_agent"]
+__all__ = ["AgentSnapshot", "Presence", "RoutingRequest", "choose_agent", "suitable_agents"]
 
 
 @dataclass(frozen=True)
@@ -49,26 +49,35 @@ class RoutingRequest:
     exclude: frozenset[int] = frozenset()
 
 
+def suitable_agents(agents: list[AgentSnapshot], request: RoutingRequest) -> list[AgentSnapshot]:
+    """The agents who may ever take the thread, whatever their presence or load.
+
+    The one rule every path uses (routing, re-routing after the SLA or a lost agent,
+    the queue's notices): agents of the team asked for, and, when anyone there speaks
+    the customer's language, only those who do. A language nobody on the team speaks
+    goes to anyone on the team rather than to nobody.
+    """
+    team = [agent for agent in agents if request.team is None or request.team in agent.teams]
+    speakers = [agent for agent in team if request.language in agent.languages]
+    return speakers if request.language is not None and speakers else team
+
+
 def choose_agent(
     agents: list[AgentSnapshot], request: RoutingRequest, now: datetime
 ) -> AgentSnapshot | None:
     """The agent to assign, or None when nobody suitable is free.
 
-    Never an agent who is offline, away, off shift or full. Within the team asked for,
-    speakers of the customer's language first (when anyone free speaks it), then
-    those with the topic as a skill, then the least loaded, then the longest idle.
+    Among `suitable_agents` (team and language are hard limits), never one who is
+    offline, away, off shift, full or excluded; those with the topic as a skill first
+    (when any of them is free), then the least loaded, then the longest idle.
     """
     free = [
         agent
-        for agent in agents
-        if agent.can_take(now)
-        and agent.id not in request.exclude
-        and (request.team is None or request.team in agent.teams)
+        for agent in suitable_agents(agents, request)
+        if agent.can_take(now) and agent.id not in request.exclude
     ]
-    for wanted, attribute in ((request.language, "languages"), (request.topic, "skills")):
-        if wanted is not None:
-            matching = [agent for agent in free if wanted in getattr(agent, attribute)]
-            free = matching or free
+    if request.topic is not None:
+        free = [agent for agent in free if request.topic in agent.skills] or free
     if not free:
         return None
     never = datetime.min.replace(tzinfo=now.tzinfo)
@@ -82,19 +91,25 @@ def choose_agent(
     )
 
 
+def working_agents(
+    agents: list[AgentSnapshot], request: RoutingRequest, now: datetime
+) -> list[AgentSnapshot]:
+    """Suitable agents working now (on shift and online or away), even if busy."""
+    return [
+        agent
+        for agent in suitable_agents(agents, request)
+        if agent.presence is not Presence.OFFLINE and agent.hours.is_open(now)
+    ]
+
+
 def anyone_on_shift(agents: list[AgentSnapshot], request: RoutingRequest, now: datetime) -> bool:
     """Whether someone who could take the thread is working now (even if busy)."""
-    return any(
-        agent.presence is not Presence.OFFLINE
-        and agent.hours.is_open(now)
-        and (request.team is None or request.team in agent.teams)
-        for agent in agents
-    )
+    return bool(working_agents(agents, request, now))
 
 
 def next_opening(agents: list[AgentSnapshot], request: RoutingRequest, now: datetime) -> datetime:
     """When the earliest suitable agent's working hours start again."""
-    suitable = [a for a in agents if request.team is None or request.team in a.teams] or agents
+    suitable = suitable_agents(agents, request) or agents
     if not suitable:
         return now + timedelta(days=1)
     return min(agent.hours.next_opening(now) for agent in suitable)

@@ -5,7 +5,8 @@
     Router           assign, queue notices, drain the queue      handoff.assignment
     Escalations      bot -> people, public -> private            handoff.escalation
     AgentActions     claim, reply, note, transfer, resolve...    handoff.agent_actions
-    PresenceService  online / away / offline                     handoff.availability
+    PresenceService  online / away / offline, heartbeats, sweep  handoff.availability
+                     (the rules: handoff.presence_rules)
     SlaWatch         first-response target                       handoff.availability
 
 `Handoff` also serves the channels where agents work (the Telegram desk) through
@@ -61,7 +62,7 @@ class Handoff:
             max_text_chars=max_text_chars,
         )
         self.actions = AgentActions(self.moves, self.router, self.notices)
-        self.presence = PresenceService(self.moves, self.router)
+        self.presence = PresenceService(self.moves, self.router, settings.presence)
         self.sla = SlaWatch(
             self.moves, self.router, self.notices, settings.sla.first_response_minutes
         )

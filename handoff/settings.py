@@ -57,6 +57,8 @@ class RoutingSettings:
     default_team: str | None = None
     handle_time_minutes: float = 6.0
     public_channels_reply_publicly: bool = True
+    # A queued customer who writes again reads their place in the queue, at most this often.
+    queued_reply_every_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,15 @@ class SlaSettings:
 
     first_response_minutes: float = 5.0
     check_interval_seconds: float = 15.0
+
+
+@dataclass(frozen=True)
+class PresenceSettings:
+    """When an agent stops counting as there (see `handoff.presence_rules`)."""
+
+    heartbeat_seconds: float = 20.0  # how often the console says it is still open
+    offline_after_seconds: float = 90.0  # nothing heard for this long: offline, threads re-queued
+    check_interval_seconds: float = 15.0  # how often the sweep looks
 
 
 @dataclass(frozen=True)
@@ -94,6 +105,7 @@ class HandoffSettings:
     teams: dict[str, TeamSettings] = field(default_factory=dict)
     routing: RoutingSettings = field(default_factory=RoutingSettings)
     sla: SlaSettings = field(default_factory=SlaSettings)
+    presence: PresenceSettings = field(default_factory=PresenceSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     source: str = "(defaults)"
 
@@ -145,6 +157,13 @@ def _check(settings: HandoffSettings, source: str) -> None:
         raise ConfigError(source, "routing.default_team", f"team {default!r} is not under teams:")
     if not 0 < settings.console.session_hours <= 24 * 30:
         raise ConfigError(source, "console.session_hours", "must be above 0 and at most 720")
+    presence = settings.presence
+    if not 0 < presence.heartbeat_seconds < presence.offline_after_seconds:
+        raise ConfigError(
+            source, "presence.offline_after_seconds", "must be above presence.heartbeat_seconds"
+        )
+    if presence.check_interval_seconds <= 0:
+        raise ConfigError(source, "presence.check_interval_seconds", "must be above 0")
     if settings.console.max_failed_sign_ins < 1:
         raise ConfigError(source, "console.max_failed_sign_ins", "must be at least 1")
 

@@ -31,6 +31,8 @@ REQUIRED = (
     "utter_handoff_unstaffed",
     "utter_handoff_transferred",
     "utter_handoff_delay",
+    "utter_handoff_bot_failed",
+    "utter_handoff_still_queued",
     "utter_handed_back",
     "utter_handoff_resolved",
     "utter_rating_thanks",

@@ -262,6 +262,34 @@ def test_an_agent_sees_only_their_teams_threads_and_the_customers_history(
         console.call("POST", "/presence", presence="offline")
 
 
+def test_signing_out_gives_the_agents_threads_to_someone_there(server: LiveServer) -> None:
+    ana, ben, sam = Console(server, "ana"), Console(server, "ben"), Console(server, "sam")
+    ben.call("POST", "/presence", presence="away")
+    ana.call("POST", "/presence", presence="online")
+    customer = complain(server)
+    thread = thread_of(sam, customer)
+    assert thread["agent"] == "Ana"
+    beat = ana.call("POST", "/heartbeat")
+    assert beat == {"presence": "online", "next_heartbeat_seconds": 20.0}
+    ben.call("POST", "/presence", presence="online")
+
+    ana.call("DELETE", "/session")
+
+    presence = {a["login"]: a["presence"] for a in sam.call("GET", "/agents")}
+    assert presence["ana"] == "offline" and presence["ben"] == "online"
+    moved = thread_of(sam, customer)
+    assert moved["agent"] == "Ben"
+    moves = sam.call("GET", f"/threads/{thread['id']}")["events"]
+    assert [(m["event"], m["reason"]) for m in moves[-2:]] == [
+        ("requeue", "Ana signed out"),
+        ("assign", None),
+    ]
+    ana.call("POST", "/heartbeat", 401)  # the console learns it is signed out
+    sam.call("POST", f"/threads/{thread['id']}/resolve")
+    for console in (ben, sam):
+        console.call("POST", "/presence", presence="offline")
+
+
 def test_the_console_page_is_served_with_its_assets_and_no_outside_links(
     server: LiveServer,
 ) -> None:

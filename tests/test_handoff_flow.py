@@ -163,7 +163,8 @@ def closed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
 def test_outside_working_hours_the_customer_is_told_when_someone_answers(
     closed_server: LiveServer,
 ) -> None:
-    Agent(closed_server, "ana").presence("online")  # online, but off shift: not routed to
+    refused = Agent(closed_server, "ana").call("POST", "/presence", 409, presence="online")
+    assert refused["error"].startswith("you are off shift (your hours: ")
     customer = Customer(closed_server)
     (answer,) = customer.texts("I want to talk to a real person please")
     workday = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%A")

@@ -148,6 +148,7 @@ def test_a_request_for_a_person_gets_the_notices_in_the_customers_language(
 
 
 def test_ratings_in_words_are_stored_in_every_language(live_server: LiveServer, ana: Agent) -> None:
+    sam = Agent(live_server, "sam")
     for language, request, rating, expected in [
         ("es", "quiero hablar con una persona, por favor", "muy mal", 1),
         ("de", "ich möchte bitte mit einem Menschen sprechen", "4 von 5 Sternen", 4),
@@ -156,11 +157,12 @@ def test_ratings_in_words_are_stored_in_every_language(live_server: LiveServer, 
     ]:
         customer = Customer(live_server)
         assert customer.texts(request)
-        thread = ana.thread_of(customer)
+        # A supervisor resolves: the German thread waits for Ben, the team's German speaker.
+        thread = sam.thread_of(customer)
         assert thread["language"] == language, (request, thread["language"])
-        ana.call("POST", f"/threads/{thread['id']}/resolve")
+        sam.call("POST", f"/threads/{thread['id']}/resolve")
         question, thanks = customer.texts(rating)
-        assert matches(question, "utter_handoff_resolved", language, agent="Ana"), question
+        assert matches(question, "utter_handoff_resolved", language, agent="Sam"), question
         assert matches(thanks, "utter_rating_thanks", language), thanks
         assert ana.call("GET", f"/threads/{thread['id']}")["rating"] == expected
 

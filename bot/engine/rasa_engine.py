@@ -3,7 +3,9 @@
 rasa's model inference and its tracker-store calls block the loop they run on. The
 engine gives rasa a private loop on a dedicated thread, so the web server's loop
 keeps accepting and answering requests while the model works; conversations are
-serialised per sender by rasa's own lock store, exactly as under `rasa run`.
+serialised per sender by rasa's own lock store, exactly as under `rasa run`. Custom
+actions never hold that loop: synchronous ones run on threads of their own, and
+each has a time limit (`bot.engine.actions`).
 
 A newly trained model replaces the running one without a restart (`reload`): the
 new rasa agent is built beside the old one, sharing its tracker store and lock
@@ -55,6 +57,7 @@ class RasaEngine:
         actions_package: The custom actions' package, run in-process unless the
             endpoints file names an action server.
         timeout: Seconds to wait for an answer before giving up on it.
+        action_timeout: Seconds a custom action may take (`bot.engine.actions`).
         default_language: The brand's default language: response variants tagged
             with another (`metadata: {language: xx}`) go only to customers writing
             in it (`bot.engine.language_nlg`).
@@ -67,6 +70,7 @@ class RasaEngine:
         endpoints_file: Path | None = None,
         actions_package: str | None = "actions",
         timeout: float = 30.0,
+        action_timeout: float = 5.0,
         default_language: str = "en",
     ) -> None:
         self.model_path = model_path
@@ -74,6 +78,7 @@ class RasaEngine:
         self.endpoints_file = endpoints_file
         self.actions_package = actions_package
         self.timeout = timeout
+        self.action_timeout = action_timeout
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="rasa-engine", daemon=True
@@ -223,7 +228,7 @@ class RasaEngine:
                 raise ConfigError(str(self.endpoints_file), "", str(error)) from error
         _make_tracker_folder(endpoints)
         if endpoints.action is None and self.actions_package:
-            endpoints.action = InProcessActionEndpoint(self.actions_package)
+            endpoints.action = InProcessActionEndpoint(self.actions_package, self.action_timeout)
         if endpoints.nlg is None:
             from bot.engine.language_nlg import endpoint
 

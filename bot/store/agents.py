@@ -70,6 +70,8 @@ class AgentRepository:
                 presence=Presence(row["presence"]),
                 last_assigned_at=as_utc(row["last_assigned_at"]),
                 active_threads=int(row["active"]),
+                last_seen_at=as_utc(row["last_seen_at"]),
+                session_expires_at=as_utc(row["session_expires_at"]),
             )
             for row in rows
         ]
@@ -81,6 +83,17 @@ class AgentRepository:
                 sa.update(agents)
                 .where(agents.c.id == agent_id)
                 .values(presence=presence.value, presence_changed_at=utcnow())
+            )
+
+    async def record_seen(
+        self, agent_id: int, at: datetime, session_expires_at: datetime | None
+    ) -> None:
+        """Record a heartbeat: when the agent was heard from, and their session's end."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                sa.update(agents)
+                .where(agents.c.id == agent_id)
+                .values(last_seen_at=at, session_expires_at=session_expires_at)
             )
 
     async def add_credential(self, agent_id: int, kind: str, secret_hash: str) -> None:

@@ -8,14 +8,14 @@ open thread in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.store.repository import message_from_row, thread_from_row, utcnow
+from bot.store.repository import as_utc, message_from_row, thread_from_row, utcnow
 from bot.store.schema import customers, messages, threads
 from bot.store.threads import close_thread
 from core.messages import Author, Inbound, Outbound, StoredMessage, Thread, ThreadState
@@ -204,6 +204,16 @@ class MessageRepository:
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [message_from_row(row) for row in rows][::-1]
+
+    async def last_said_at(self, thread_id: int) -> datetime | None:
+        """When the customer was last written to in a thread (bot, agent or notice)."""
+        said = [Author.BOT.value, Author.AGENT.value, Author.SYSTEM.value]
+        query = sa.select(sa.func.max(messages.c.created_at)).where(
+            messages.c.thread_id == thread_id, messages.c.author.in_(said)
+        )
+        async with self.engine.connect() as conn:
+            last: datetime | None = as_utc((await conn.execute(query)).scalar_one_or_none())
+        return last
 
     async def annotate(
         self, message_id: int, *, intent: str | None, confidence: float | None, negativity: float

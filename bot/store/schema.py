@@ -99,6 +99,9 @@ agents = sa.Table(
     sa.Column("presence_changed_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("last_assigned_at", sa.DateTime(timezone=True)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # Presence that tells the truth: the last heartbeat, and when its console session ends.
+    sa.Column("last_seen_at", sa.DateTime(timezone=True)),
+    sa.Column("session_expires_at", sa.DateTime(timezone=True)),
 )
 
 agent_credentials = sa.Table(

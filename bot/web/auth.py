@@ -114,7 +114,8 @@ class Authenticator:
         secret = request.cookies.get(SESSION_COOKIE)
         if not secret:
             raise Unauthorized("sign in, or send 'Authorization: Bearer <token>'")
-        actor = await self._session_actor(secret)
+        actor, expires_at = await self._session_actor(secret)
+        request.ctx.session_expires_at = expires_at
         if request.method not in SAFE_METHODS:
             check_same_origin(request)
         return actor
@@ -168,7 +169,12 @@ class Authenticator:
         response.cookies[SESSION_COOKIE]["path"] = COOKIE_PATH
         response.cookies[SESSION_COOKIE]["max-age"] = 0
 
-    async def _session_actor(self, secret: str) -> Actor:
+    @staticmethod
+    def session_end(request: Request) -> datetime | None:
+        """When the console session of an authenticated request ends (None: a token)."""
+        return getattr(request.ctx, "session_expires_at", None)
+
+    async def _session_actor(self, secret: str) -> tuple[Actor, datetime]:
         session = await self.store.session(hash_secret(secret))
         if session is None or session.revoked:
             raise Unauthorized("you are signed out; sign in again")
@@ -177,7 +183,7 @@ class Authenticator:
         actor = self.directory.actor_by_id(session.agent_id)
         if actor is None:
             raise Unauthorized("this agent is no longer configured")
-        return actor
+        return actor, session.expires_at
 
 
 def check_same_origin(request: Request) -> None:

@@ -4,7 +4,8 @@ GET    /console                               the console (assets under /console
                                               ES modules as they are, and the web chat's
                                               base.css)
 POST   /agents/api/session {"login","password"}  sign in: sets the session cookie
-DELETE /agents/api/session                    sign out
+DELETE /agents/api/session                    sign out: the agent goes offline, their
+                                              threads go to someone who is there
 GET    /agents/api/teams                      teams to transfer to
 GET    /agents/api/canned?q=words             templates and the caller's snippets
 GET    /agents/api/snippets                   the caller's snippets
@@ -28,8 +29,8 @@ from sanic.response import HTTPResponse
 from bot.web.agents_api import AgentsApi, actor_json
 from bot.web.auth import check_same_origin
 from bot.web.requests import handler, read_json_object, text_field
-from core.actors import Snippet
-from core.errors import BadRequest, NotFound
+from core.actors import Actor, Snippet
+from core.errors import BadRequest, NotFound, Unauthorized
 from core.ports import AgentStore
 from handoff.canned import search, snippet_answers, template_answers
 
@@ -101,7 +102,14 @@ class ConsoleApi:
     async def sign_out(self, request: Request) -> HTTPResponse:
         """End the session and clear its cookie."""
         check_same_origin(request)
-        await self.agents_api.auth.sign_out(request)
+        auth = self.agents_api.auth
+        try:
+            actor: Actor | None = await auth.actor(request)
+        except Unauthorized:
+            actor = None  # an expired session signs out all the same
+        await auth.sign_out(request)
+        if actor is not None and actor.role in ("agent", "supervisor"):
+            await self.agents_api.service.presence.sign_out(actor)
         reply = response.empty()
         self.agents_api.auth.clear_cookie(reply)
         return reply

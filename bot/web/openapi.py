@@ -89,9 +89,16 @@ OPENAPI: dict[str, Any] = {
         "/agents/api/me": {"get": _operation("The agent the token belongs to", "200")},
         "/agents/api/presence": {
             "post": _operation(
-                "Set presence; offline re-queues the agent's threads",
+                "Set presence; offline re-queues the agent's threads; online off shift is 409",
                 "200",
                 _body({"presence": "online, away or offline"}, ["presence"]),
+            )
+        },
+        "/agents/api/heartbeat": {
+            "post": _operation(
+                "Still there: send every `next_heartbeat_seconds`, or be made offline "
+                "(threads re-queued) after `presence.offline_after_seconds`",
+                "200",
             )
         },
         "/agents/api/agents": {"get": _operation("Agents with presence and load", "200")},

@@ -2,7 +2,8 @@
 
 GET  /agents/api/openapi.json        the OpenAPI 3 document (no sign-in needed)
 GET  /agents/api/me                  the caller
-POST /agents/api/presence {"presence"}  online, away or offline
+POST /agents/api/presence {"presence"}  online, away or offline (online off shift: 409)
+POST /agents/api/heartbeat           still there: the console sends it every few seconds
 GET  /agents/api/agents              every agent with presence and load
 """
 
@@ -30,6 +31,7 @@ class PeopleApi:
         routes.add_route(handler(self.openapi), "/openapi.json", methods=["GET"])
         routes.add_route(handler(self.me), "/me", methods=["GET"])
         routes.add_route(handler(self.presence), "/presence", methods=["POST"])
+        routes.add_route(handler(self.heartbeat), "/heartbeat", methods=["POST"])
         routes.add_route(handler(self.agents), "/agents", methods=["GET"])
         return routes
 
@@ -51,8 +53,26 @@ class PeopleApi:
             presence = Presence(value)
         except ValueError:
             raise BadRequest("presence must be one of online, away, offline") from None
-        await self.api.service.presence.set_presence(actor, presence)
+        session_end = self.api.auth.session_end(request)
+        await self.api.service.presence.set_presence(
+            actor, presence, session_expires_at=session_end
+        )
         return response.json({"presence": presence.value})
+
+    async def heartbeat(self, request: Request) -> HTTPResponse:
+        """The caller's console is still open: their presence, and when to beat next.
+
+        An agent not heard from for `presence.offline_after_seconds` is made offline
+        and their threads go back to the queue.
+        """
+        actor = await self.api.agent(request)
+        presence = await self.api.service.presence.heartbeat(
+            actor, self.api.auth.session_end(request)
+        )
+        settings = self.api.service.settings.presence
+        return response.json(
+            {"presence": presence.value, "next_heartbeat_seconds": settings.heartbeat_seconds}
+        )
 
     async def agents(self, request: Request) -> HTTPResponse:
         """Every agent with presence and load."""

@@ -88,7 +88,7 @@ class TestRouting:
         chosen = choose_agent(agents, RoutingRequest(), NOW)
         assert chosen is not None and chosen.id == 2
 
-    def test_language_then_skill_preferred_but_not_required(self) -> None:
+    def test_the_language_is_required_when_the_team_speaks_it(self) -> None:
         agents = [
             agent(1, skills=frozenset({"returns"})),
             agent(2, languages=frozenset({"en", "de"})),
@@ -97,7 +97,23 @@ class TestRouting:
         by_language = choose_agent(agents, RoutingRequest(language="de", topic="returns"), NOW)
         assert by_language is not None and by_language.id == 3
         nobody_speaks = choose_agent(agents, RoutingRequest(language="pt", topic="returns"), NOW)
-        assert nobody_speaks is not None and nobody_speaks.id == 1
+        assert nobody_speaks is not None and nobody_speaks.id == 1  # anyone, rather than no one
+        speakers_busy = [agent(1), agent(2, languages=frozenset({"es"}), active_threads=3)]
+        assert choose_agent(speakers_busy, RoutingRequest(language="es"), NOW) is None
+        excluded = RoutingRequest(language="es", exclude=frozenset({2}))  # the SLA's re-routing
+        assert (
+            choose_agent([agent(1), agent(2, languages=frozenset({"es"}))], excluded, NOW) is None
+        )
+
+    def test_the_queue_notices_use_the_same_rule(self) -> None:
+        agents = [agent(1), agent(2, languages=frozenset({"es"}), presence=Presence.OFFLINE)]
+        assert anyone_on_shift(agents, RoutingRequest(language="en"), NOW)
+        assert not anyone_on_shift(agents, RoutingRequest(language="es"), NOW)  # unstaffed
+
+    def test_a_team_without_the_language_still_gets_the_thread(self) -> None:
+        agents = [agent(1, teams=frozenset({"billing"}), languages=frozenset({"es"})), agent(2)]
+        chosen = choose_agent(agents, RoutingRequest(language="es", team="care"), NOW)
+        assert chosen is not None and chosen.id == 2
 
     def test_team_and_exclusions_are_hard_limits(self) -> None:
         agents = [agent(1, teams=frozenset({"vip"})), agent(2)]

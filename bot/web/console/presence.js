@@ -43,3 +43,32 @@ fieldset.addEventListener("change", async (event) => {
     showPresence(before);
   }
 });
+
+// The heartbeat: while the console is open it tells the server so, every few seconds
+// (the server says how often); a closed tab stops it, and the agent is made offline.
+const FIRST_HEARTBEAT_S = 20;
+let beating = false;
+let heartbeatTimer = null;
+
+async function beat() {
+  let next = FIRST_HEARTBEAT_S;
+  try {
+    const answer = await api("POST", "/heartbeat");
+    next = answer.next_heartbeat_seconds;
+    if (answer.presence !== currentPresence()) await refreshAgents();
+  } catch (_error) {
+    // an unreachable server or an ended session is shown by the banner and sign-in
+  }
+  if (beating) heartbeatTimer = setTimeout(beat, next * 1000);
+}
+
+export function startHeartbeat() {
+  stopHeartbeat();
+  beating = true;
+  beat();
+}
+
+export function stopHeartbeat() {
+  beating = false;
+  clearTimeout(heartbeatTimer);
+}

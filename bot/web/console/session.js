@@ -5,7 +5,7 @@ import { showError } from "./feedback.js";
 import { tick } from "./labels.js";
 import { listen, refresh, stopListening } from "./live.js";
 import { hideNotifyButton, updateNotifyButton } from "./notify.js";
-import { loadTeams, refreshAgents } from "./presence.js";
+import { loadTeams, refreshAgents, startHeartbeat, stopHeartbeat } from "./presence.js";
 import { focusTicket, refreshQueue } from "./queue.js";
 import { agentsApi as api } from "./server.js";
 import { store } from "./store.js";
@@ -105,6 +105,7 @@ async function enter(me) {
   updateNotifyButton();
   await Promise.all([loadTeams(), refreshAgents(), refreshQueue()]);
   listen();
+  startHeartbeat();
   timers.push(setInterval(tick, 1000));
   timers.push(setInterval(() => refresh("queue"), SAFETY_REFRESH_MS));
   const wanted = threadFromHash();
@@ -114,6 +115,7 @@ async function enter(me) {
 
 function stop() {
   stopListening();
+  stopHeartbeat();
   for (const timer of timers) clearInterval(timer);
   timers = [];
   closeThread({ keepHash: true });
