@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config_files import parse_section, read_yaml
+from core.customers import check_order_format
 from core.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("config/bot.yml")
@@ -35,6 +36,8 @@ class BrandSettings:
     # A response variant is in the language of its `metadata: {language: xx}`, or in
     # the first of these; `validate` reports templates missing a language.
     languages: list[str] = field(default_factory=lambda: ["en"])
+    # The brand's order numbers, '#' for a digit: agents see those a customer mentions.
+    order_number: str = "FH-#####"
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,8 @@ def load_settings(
     settings = parse_section(Settings, {**data, "source": source}, source)
     if not settings.brand.languages:
         raise ConfigError(source, "brand.languages", "name at least one language (the default)")
+    if (wrong := check_order_format(settings.brand.order_number)) is not None:
+        raise ConfigError(source, "brand.order_number", wrong)
     if settings.server.workers > 1:
         if settings.database.url.startswith("sqlite"):
             raise ConfigError(source, "server.workers", "several workers need a PostgreSQL store")

@@ -133,7 +133,9 @@ async def start_services(
         default_language=language,
     )
     await engine.start()
-    pipeline = MessagePipeline(store, engine, detector, handoff, settings.limits)
+    pipeline = MessagePipeline(
+        store, engine, detector, handoff, settings.limits, settings.brand.order_number
+    )
     auth = Authenticator(handoff.directory, store.agents, handoff_settings.console)
     training = TrainingJob(project, Path(settings.engine.model_dir), _no_model_yet)
     services = Services(

@@ -50,6 +50,9 @@ class Router:
     ) -> list[Outbound]:
         """Assign to a free agent, or tell the customer how long they will wait.
 
+        When nobody can answer now (after hours, or nobody online), the customer is
+        also offered to leave an e-mail address or a Telegram username.
+
         Args:
             thread: A queued thread.
             actor: Who routes (recorded with the move).
@@ -70,20 +73,29 @@ class Router:
             )
             handle = timedelta(minutes=self.settings.routing.handle_time_minutes)
             wait = estimated_wait(position, working, handle)
-            notice = self.notices.render(
-                "utter_handoff_queued",
-                thread.language,
-                position=position,
-                wait=minutes(wait, thread.language),
-            )
-        elif (opening := next_opening(snapshots, request, now)) > now:
-            opening_words = when(opening, now, thread.language)
-            notice = self.notices.render(
-                "utter_handoff_closed", thread.language, opening=opening_words
-            )
-        else:  # within working hours, but nobody is online
-            notice = self.notices.render("utter_handoff_unstaffed", thread.language)
-        return await self.notices.say(thread, notice, notify)
+            notices = [
+                self.notices.render(
+                    "utter_handoff_queued",
+                    thread.language,
+                    position=position,
+                    wait=minutes(wait, thread.language),
+                )
+            ]
+        else:  # nobody to answer now: when someone will, and how to be reached meanwhile
+            opening = next_opening(snapshots, request, now)
+            if opening > now:
+                opening_words = when(opening, now, thread.language)
+                notice = self.notices.render(
+                    "utter_handoff_closed", thread.language, opening=opening_words
+                )
+            else:  # within working hours, but nobody is online
+                notice = self.notices.render("utter_handoff_unstaffed", thread.language)
+            offer = self.notices.render("utter_handoff_leave_contact", thread.language)
+            notices = [notice, offer]
+        said: list[Outbound] = []
+        for notice in notices:
+            said += await self.notices.say(thread, notice, notify)
+        return said
 
     async def assign(
         self, thread: Thread, agent: AgentSnapshot, *, actor: Actor, notify: bool

@@ -6,15 +6,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.agents import AgentRepository
 from bot.store.channel_store import ChannelStore
+from bot.store.customers import CustomerRepository
 from bot.store.database import create_engine
 from bot.store.messages import MessageRepository
 from bot.store.threads import ThreadRepository
 
-__all__ = ["AgentRepository", "Database", "MessageRepository", "ThreadRepository"]
+__all__ = [
+    "AgentRepository",
+    "CustomerRepository",
+    "Database",
+    "MessageRepository",
+    "ThreadRepository",
+]
 
 
 class Database:
-    """The repositories over one database: `threads`, `messages`, `agents`.
+    """The repositories over one database: `threads`, `messages`, `agents`, `customers`.
 
     Reviews (`bot.designer.inbox.ReviewStore`) and channels' own state
     (`channel_state`) are built on the same `engine`.
@@ -25,6 +32,7 @@ class Database:
         self.threads = ThreadRepository(engine)
         self.messages = MessageRepository(engine)
         self.agents = AgentRepository(engine)
+        self.customers = CustomerRepository(engine)
 
     @classmethod
     def connect(cls, url: str) -> Database:
