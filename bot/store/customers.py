@@ -51,10 +51,10 @@ class CustomerRepository:
                 .mappings()
                 .all()
             )
-            counts = dict((await conn.execute(thread_counts)).tuples().all())
+            counts = {row.customer_id: row.threads for row in await conn.execute(thread_counts)}
             mentioned: dict[int, list[str]] = {}
-            for customer_id, number in (await conn.execute(orders)).tuples():
-                mentioned.setdefault(customer_id, []).append(number)
+            for row in await conn.execute(orders):
+                mentioned.setdefault(row.customer_id, []).append(row.order_number)
         return {
             row["id"]: _profile(row, counts.get(row["id"], 0), mentioned.get(row["id"], []))
             for row in rows
