@@ -64,7 +64,7 @@ DEFAULT_TEXTS: dict[str, str] = {
 DEFAULT_TRANSLATIONS: dict[str, dict[str, str]] = {
     "fr": {
         "utter_handoff_leave_contact": (
-            'Si vous souhaitez que nous revenions vers vous, laissez ici votre adresse e-mail ou '
+            "Si vous souhaitez que nous revenions vers vous, laissez ici votre adresse e-mail ou "
             "votre nom d'utilisateur Telegram : un collègue vous écrira dès son retour."
         ),
         "utter_handoff_contact_saved": (
@@ -117,11 +117,11 @@ DEFAULT_TRANSLATIONS: dict[str, dict[str, str]] = {
     },
     "es": {
         "utter_handoff_leave_contact": (
-            'Si quieres que te contactemos, deja aquí tu correo electrónico o tu usuario de Telegram'
-            ' y un compañero te escribirá en cuanto vuelva.'
+            "Si quieres que te contactemos, deja aquí tu correo electrónico o tu usuario de "
+            "Telegram y un compañero te escribirá en cuanto vuelva."
         ),
         "utter_handoff_contact_saved": (
-            '¡Gracias! Te escribiremos a {contact} en cuanto vuelva un compañero.'
+            "¡Gracias! Te escribiremos a {contact} en cuanto vuelva un compañero."
         ),
         "utter_handoff_assigned": (
             "{agent}, de nuestro equipo, se encarga y te responderá aquí enseguida."
@@ -170,12 +170,12 @@ DEFAULT_TRANSLATIONS: dict[str, dict[str, str]] = {
     },
     "de": {
         "utter_handoff_leave_contact": (
-            'Wenn wir uns bei Ihnen melden sollen, hinterlassen Sie hier Ihre E-Mail-Adresse oder '
-            'Ihren Telegram-Benutzernamen: Sobald jemand aus dem Team zurück ist, schreiben wir '
-            'Ihnen.'
+            "Wenn wir uns bei Ihnen melden sollen, hinterlassen Sie hier Ihre E-Mail-Adresse oder "
+            "Ihren Telegram-Benutzernamen: Sobald jemand aus dem Team zurück ist, schreiben wir "
+            "Ihnen."
         ),
         "utter_handoff_contact_saved": (
-            'Danke! Wir melden uns unter {contact}, sobald jemand aus dem Team zurück ist.'
+            "Danke! Wir melden uns unter {contact}, sobald jemand aus dem Team zurück ist."
         ),
         "utter_handoff_assigned": (
             "{agent} aus unserem Team übernimmt und antwortet Ihnen hier in Kürze."
@@ -225,11 +225,11 @@ DEFAULT_TRANSLATIONS: dict[str, dict[str, str]] = {
     },
     "it": {
         "utter_handoff_leave_contact": (
-            'Se vuoi che ti ricontattiamo, lascia qui il tuo indirizzo e-mail o il tuo nome utente '
-            'Telegram: un collega ti scriverà appena torna.'
+            "Se vuoi che ti ricontattiamo, lascia qui il tuo indirizzo e-mail o il tuo nome utente "
+            "Telegram: un collega ti scriverà appena torna."
         ),
         "utter_handoff_contact_saved": (
-            'Grazie! Ti scriveremo a {contact} appena torna un collega.'
+            "Grazie! Ti scriveremo a {contact} appena torna un collega."
         ),
         "utter_handoff_assigned": (
             "{agent} del nostro team prende in carico la conversazione e ti risponderà qui a breve."

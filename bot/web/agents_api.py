@@ -82,7 +82,10 @@ class AgentsApi:
         profiles = await self.services.store.customers.profiles(t.customer_id for t in threads)
         return response.json(
             [
-                {**self._thread_json(thread, actor), **customer_json(profiles.get(thread.customer_id))}
+                {
+                    **self._thread_json(thread, actor),
+                    **customer_json(profiles.get(thread.customer_id)),
+                }
                 for thread in threads
             ]
         )
