@@ -14,7 +14,8 @@ While people own the thread (queued or with an agent) the answers carry
 it is null.
 
 The page makes a random `chat_id` and keeps it in the browser; it is the key to the
-conversation, so it must be long and unguessable.
+conversation, so it must be long and unguessable. Every route is the customer's: whoever
+holds the chat id, no agent role.
 """
 
 from __future__ import annotations
