@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.shared_stores import check_shared_stores
 from core.config_files import parse_section, read_yaml
+from core.customers import check_order_format
 from core.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("config/bot.yml")
@@ -36,6 +37,8 @@ class BrandSettings:
     # A response variant is in the language of its `metadata: {language: xx}`, or in
     # the first of these; `validate` reports templates missing a language.
     languages: list[str] = field(default_factory=lambda: ["en"])
+    # The brand's order numbers, '#' for a digit: agents see those a customer mentions.
+    order_number: str = "FH-#####"
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,8 @@ def load_settings(
             "engine.action_timeout_seconds",
             "must be above 0 and below reply_timeout_seconds",
         )
+    if (wrong := check_order_format(settings.brand.order_number)) is not None:
+        raise ConfigError(source, "brand.order_number", wrong)
     if settings.server.workers > 1:
         check_shared_stores(settings)
     return settings

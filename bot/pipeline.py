@@ -6,7 +6,11 @@
            answer it, first step that answers wins:
              language            which of the brand's languages the customer writes
                                  (bot/language_id.py); never answers
+             orders              the order numbers mentioned, kept on the customer's
+                                 profile (core/customers.py); never answers
              continue_privately  a public complaint followed to a private chat
+             leave_contact       queued: an e-mail or Telegram username to be reached at,
+                                 kept on the profile and acknowledged
              human_owned         queued or with an agent: agents are told; a queued
                                  customer reads their place in the queue (now and then)
              rating              a resolved thread: the 1-5 rating closes it
@@ -51,6 +55,7 @@ from bot.config import LimitsSettings
 from bot.exactly_once import ExactlyOnce, new_claim_token
 from bot.language_id import with_language
 from bot.store import Database
+from core.customers import contact_in, order_numbers
 from core.errors import BadRequest, PayloadTooLarge
 from core.messages import FALLBACK_INTENTS, Inbound, Outbound, StoredMessage, Thread, ThreadState
 from core.ports import Engine, Parse
@@ -98,15 +103,19 @@ class MessagePipeline:
         handoff: Handoff,
         limits: LimitsSettings,
         answer_lease_seconds: float = 65.0,
+        order_format: str = "FH-#####",
     ) -> None:
         self.store = store
         self.engine = engine
         self.detector = detector
         self.handoff = handoff
         self.limits = limits
+        self.order_format = order_format  # `brand.order_number`
         self.steps: list[Step] = [
             self.language,
+            self.orders,
             self.continue_privately,
+            self.leave_contact,
             self.human_owned,
             self.rating,
             self.prepared,
@@ -175,12 +184,32 @@ class MessagePipeline:
             with_language, turn.inbound, languages, earlier, turn.thread.language
         )
 
+    async def orders(self, turn: Turn) -> None:
+        """Keep the order numbers the message mentions on the customer's profile."""
+        numbers = order_numbers(turn.inbound.text, self.order_format)
+        await self.store.customers.note_orders(turn.thread.customer_id, turn.thread.id, numbers)
+
     async def continue_privately(self, turn: Turn) -> list[Outbound] | None:
         """The customer followed a public answer's link (`metadata.continue_from`)."""
         public_chat = turn.metadata.get("continue_from")
         if not isinstance(public_chat, str):
             return None
         return await self.handoff.escalations.continue_privately(turn.thread, public_chat)
+
+    async def leave_contact(self, turn: Turn) -> list[Outbound] | None:
+        """Waiting for a person: an e-mail address or Telegram username is kept, and thanked for.
+
+        After hours the routing notice invites it (`utter_handoff_leave_contact`); the
+        agent sees it on the thread's card.
+        """
+        contact = contact_in(turn.inbound.text)
+        if turn.thread.state is not ThreadState.QUEUED or contact is None:
+            return None
+        await self.store.customers.leave_contact(turn.thread.customer_id, contact=contact)
+        await self.handoff.escalations.customer_wrote(turn.thread, turn.message)
+        language = turn.metadata.get("language")
+        notices = self.handoff.notices
+        return [notices.render("utter_handoff_contact_saved", language, contact=contact.value)]
 
     async def human_owned(self, turn: Turn) -> list[Outbound] | None:
         """Queued or with an agent: the agents hear of it, the bot stays silent.

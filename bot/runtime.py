@@ -146,7 +146,15 @@ async def start_services(
     await engine.start()
     # A claim on answering a message outlasts the engine's two calls (NLU, then the turn).
     lease = 2 * settings.engine.reply_timeout_seconds + 5
-    pipeline = MessagePipeline(store, engine, detector, handoff, settings.limits, lease)
+    pipeline = MessagePipeline(
+        store,
+        engine,
+        detector,
+        handoff,
+        settings.limits,
+        answer_lease_seconds=lease,
+        order_format=settings.brand.order_number,
+    )
     auth = Authenticator(handoff.directory, store.agents, handoff_settings.console)
     training = TrainingJob(project, Path(settings.engine.model_dir), _no_model_yet)
     services = Services(

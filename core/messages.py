@@ -33,6 +33,7 @@ class Inbound:
         message_id: The channel's id for this delivery, when it has one: a repeated
             delivery with the same id is stored and answered once.
         sender_name: A display name, when the channel knows it.
+        sender_handle: The channel's handle for the sender (Telegram's username), if any.
         metadata: Channel data kept with the message.
     """
 
@@ -42,6 +43,7 @@ class Inbound:
     text: str
     message_id: str | None = None
     sender_name: str | None = None
+    sender_handle: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @property

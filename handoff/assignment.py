@@ -50,6 +50,9 @@ class Router:
     ) -> list[Outbound]:
         """Assign to a free agent, or tell the customer how long they will wait.
 
+        When nobody can answer now (after hours, or nobody online), the customer is
+        also offered to leave an e-mail address or a Telegram username.
+
         Args:
             thread: A queued thread.
             actor: Who routes (recorded with the move).
@@ -62,8 +65,10 @@ class Router:
         agent = choose_agent(snapshots, request, now)
         if agent is not None and await self.assign(thread, agent, actor=actor, notify=notify):
             return [] if notify else [self.assigned_notice(agent, thread.language)]
-        notice = await self.waiting_notice(thread, snapshots, request, "utter_handoff_queued")
-        return await self.notices.say(thread, notice, notify)
+        said: list[Outbound] = []
+        for notice in await self.waiting_notice(thread, snapshots, request, "utter_handoff_queued"):
+            said += await self.notices.say(thread, notice, notify)
+        return said
 
     async def waiting_notice(
         self,
@@ -71,8 +76,11 @@ class Router:
         snapshots: list[AgentSnapshot],
         request: RoutingRequest,
         queued_template: str,
-    ) -> Outbound:
+    ) -> list[Outbound]:
         """What a waiting customer should read: their place and wait, or when we open.
+
+        When nobody can answer now (after hours, or nobody online), the customer is
+        also offered to leave an e-mail address or a Telegram username.
 
         Args:
             thread: A queued thread.
@@ -89,12 +97,16 @@ class Router:
             online = sum(1 for agent in working if agent.presence is Presence.ONLINE)
             handle = timedelta(minutes=self.settings.routing.handle_time_minutes)
             wait = minutes(estimated_wait(position, online, handle), language)
-            return self.notices.render(queued_template, language, position=position, wait=wait)
+            return [
+                self.notices.render(queued_template, language, position=position, wait=wait)
+            ]
+        # nobody to answer now: when someone will, and how to be reached meanwhile
         if (opening := next_opening(snapshots, request, now)) > now:
             opening_words = when(opening, now, language)
-            return self.notices.render("utter_handoff_closed", language, opening=opening_words)
-        # within working hours, but nobody is online
-        return self.notices.render("utter_handoff_unstaffed", language)
+            notice = self.notices.render("utter_handoff_closed", language, opening=opening_words)
+        else:  # within working hours, but nobody is online
+            notice = self.notices.render("utter_handoff_unstaffed", language)
+        return [notice, self.notices.render("utter_handoff_leave_contact", language)]
 
     async def assign(
         self, thread: Thread, agent: AgentSnapshot, *, actor: Actor, notify: bool

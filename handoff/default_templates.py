@@ -23,6 +23,13 @@ DEFAULT_TEXTS: dict[str, str] = {
         "No colleague is free just now, but your conversation is saved and the next one "
         "who is will reply here."
     ),
+    "utter_handoff_leave_contact": (
+        "If you'd like us to get back to you, leave your e-mail address or Telegram username here, "
+        "and a colleague will write to you as soon as they're back."
+    ),
+    "utter_handoff_contact_saved": (
+        "Thank you! We'll get back to you at {contact} as soon as a colleague is back."
+    ),
     "utter_handoff_transferred": "{agent} is taking over your conversation now.",
     "utter_handoff_delay": (
         "Sorry for the wait, we haven't forgotten you. I'm finding the next free colleague."
@@ -64,6 +71,13 @@ DEFAULT_TEXTS: dict[str, str] = {
 # language without them gets the English ones above.
 DEFAULT_TRANSLATIONS: dict[str, dict[str, str]] = {
     "fr": {
+        "utter_handoff_leave_contact": (
+            "Si vous souhaitez que nous revenions vers vous, laissez ici votre adresse e-mail ou "
+            "votre nom d'utilisateur Telegram : un collègue vous écrira dès son retour."
+        ),
+        "utter_handoff_contact_saved": (
+            "Merci ! Nous vous recontacterons à {contact} dès qu'un collègue sera de retour."
+        ),
         "utter_handoff_assigned": (
             "{agent}, de notre équipe, prend le relais et vous répondra ici très vite."
         ),
@@ -117,6 +131,13 @@ DEFAULT_TRANSLATIONS: dict[str, dict[str, str]] = {
         ),
     },
     "es": {
+        "utter_handoff_leave_contact": (
+            "Si quieres que te contactemos, deja aquí tu correo electrónico o tu usuario de "
+            "Telegram y un compañero te escribirá en cuanto vuelva."
+        ),
+        "utter_handoff_contact_saved": (
+            "¡Gracias! Te escribiremos a {contact} en cuanto vuelva un compañero."
+        ),
         "utter_handoff_assigned": (
             "{agent}, de nuestro equipo, se encarga y te responderá aquí enseguida."
         ),
@@ -171,6 +192,14 @@ DEFAULT_TRANSLATIONS: dict[str, dict[str, str]] = {
         ),
     },
     "de": {
+        "utter_handoff_leave_contact": (
+            "Wenn wir uns bei Ihnen melden sollen, hinterlassen Sie hier Ihre E-Mail-Adresse oder "
+            "Ihren Telegram-Benutzernamen: Sobald jemand aus dem Team zurück ist, schreiben wir "
+            "Ihnen."
+        ),
+        "utter_handoff_contact_saved": (
+            "Danke! Wir melden uns unter {contact}, sobald jemand aus dem Team zurück ist."
+        ),
         "utter_handoff_assigned": (
             "{agent} aus unserem Team übernimmt und antwortet Ihnen hier in Kürze."
         ),
@@ -226,6 +255,13 @@ DEFAULT_TRANSLATIONS: dict[str, dict[str, str]] = {
         ),
     },
     "it": {
+        "utter_handoff_leave_contact": (
+            "Se vuoi che ti ricontattiamo, lascia qui il tuo indirizzo e-mail o il tuo nome utente "
+            "Telegram: un collega ti scriverà appena torna."
+        ),
+        "utter_handoff_contact_saved": (
+            "Grazie! Ti scriveremo a {contact} appena torna un collega."
+        ),
         "utter_handoff_assigned": (
             "{agent} del nostro team prende in carico la conversazione e ti risponderà qui a breve."
         ),

@@ -144,10 +144,9 @@ class Escalations:
             return []
         snapshots = await self.router.directory.snapshots()
         request = self.router.request(thread)
-        notice = await self.router.waiting_notice(
+        return await self.router.waiting_notice(
             thread, snapshots, request, "utter_handoff_still_queued"
         )
-        return [notice]
 
     async def _escalate_move(
         self,

@@ -29,6 +29,8 @@ REQUIRED = (
     "utter_handoff_queued",
     "utter_handoff_closed",
     "utter_handoff_unstaffed",
+    "utter_handoff_leave_contact",
+    "utter_handoff_contact_saved",
     "utter_handoff_transferred",
     "utter_handoff_delay",
     "utter_handoff_bot_failed",

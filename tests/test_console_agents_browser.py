@@ -187,7 +187,7 @@ def test_resolve_asks_first_and_can_be_called_off(
     page.get_by_test_id("resolve").click()
     expect(dialog).to_be_visible()
     expect(dialog.get_by_test_id("resolve-question")).to_contain_text(
-        f"Web chat · {customer.chat_id[:6]}"
+        f"Web chat visitor · {customer.chat_id[:6]}"
     )
     expect(dialog.get_by_test_id("resolve-confirm")).to_be_focused()
     screenshot(page, "resolve-confirm")

@@ -145,8 +145,9 @@ def test_nobody_online_in_working_hours_means_the_message_waits(
 ) -> None:
     customer = Customer(server)
     answer = customer.texts("I want to talk to a real person please")
-    assert answer == [] or answer[-1] in variants("utter_handoff_unstaffed")
     assert answer, "the customer must be told that nobody is online"
+    assert answer[-2] in variants("utter_handoff_unstaffed")
+    assert answer[-1] in variants("utter_handoff_leave_contact")  # how to be reached meanwhile
     assert thread_of(team["sam"], customer)["state"] == "queued"
 
 
@@ -166,9 +167,10 @@ def test_outside_working_hours_the_customer_is_told_when_someone_answers(
     refused = Agent(closed_server, "ana").call("POST", "/presence", 409, presence="online")
     assert refused["error"].startswith("you are off shift (your hours: ")
     customer = Customer(closed_server)
-    (answer,) = customer.texts("I want to talk to a real person please")
+    answer, offer = customer.texts("I want to talk to a real person please")
     workday = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%A")
     assert f"on {workday} at 09:00 UTC" in answer
+    assert offer in variants("utter_handoff_leave_contact")
     assert thread_of(Agent(closed_server, "sam"), customer)["state"] == "queued"
 
 

@@ -207,10 +207,13 @@ def test_a_complaint_goes_to_a_named_agent_and_back_to_the_bot(
     ana = agents["ana"]
     ana.presence("online")
     customer = Customer(fake)
+    customer.user["username"] = f"jane_{customer.id}"
     customer.say(COMPLAINT)
     assert "Ana" in customer.texts()[-1]
     thread = ana.thread_of(str(customer.id))
     assert thread["state"] == "with_agent" and "complaint" in thread["escalation"]["reason"]
+    who = thread["customer"]  # Telegram's first name and username, on the card
+    assert (who["name"], who["username"]) == (customer.name, f"jane_{customer.id}")
 
     ana.call(
         "POST", f"/threads/{thread['id']}/reply", 201, text="So sorry! I'll fix <this> & more."
@@ -222,6 +225,7 @@ def test_a_complaint_goes_to_a_named_agent_and_back_to_the_bot(
     before = len(customer.texts())
     customer.say("thanks, my order is FH-10234")
     assert len(customer.texts()) == before  # the bot stays silent while Ana has it
+    assert ana.thread_of(str(customer.id))["customer"]["orders"] == ["FH-10234"]
 
     ana.call("POST", f"/threads/{thread['id']}/hand-back")
     assert "Ana" in customer.texts()[-1]  # the hand-back notice

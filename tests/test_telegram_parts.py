@@ -115,6 +115,15 @@ def test_a_private_message() -> None:
     assert turn.inbound.metadata["language"] == "en"
 
 
+def test_the_senders_username_is_read_for_the_agents() -> None:
+    jane = {**JANE, "username": "jane_doe"}
+    turn = READER.read(update(message=message(text="hello", **{"from": jane})))
+    assert isinstance(turn, CustomerTurn)
+    assert (turn.inbound.sender_name, turn.inbound.sender_handle) == ("Jane Doe", "jane_doe")
+    anonymous = READER.read(update(message=message(text="hello")))
+    assert isinstance(anonymous, CustomerTurn) and anonymous.inbound.sender_handle is None
+
+
 def test_a_group_message_is_public_and_keyed_by_its_author() -> None:
     turn = READER.read(update(message=message(GROUP, text="my parcel never came")))
     assert isinstance(turn, CustomerTurn) and turn.public

@@ -198,6 +198,7 @@ class UpdateReader:
             text=text,
             message_id=message_id,
             sender_name=user.full_name,
+            sender_handle=user.username,
             metadata=metadata,
         )
         return CustomerTurn(inbound, message.chat.id, message.message_id, public)

@@ -7,6 +7,13 @@ GET  /chat/api/events?chat_id=..&after=ID    server-sent events: messages pushed
                                              (an agent's replies), after a catch-up
 POST /chat/api/acks  {"chat_id", "ids": [ID, ...]}  -> {"acknowledged": N}
                                              the messages the page has shown
+POST /chat/api/contact  {"chat_id", "name"?, "contact"?}  -> {"contact_form": {...}}
+                                             the name, and the e-mail address or Telegram
+                                             username, a customer leaves for people
+
+While people own the thread (queued or with an agent) the answers carry
+`contact_form`: what the customer left so far, for the page's small form; otherwise
+it is null.
 
 The page makes a random `chat_id` and keeps it in the browser; it is the key to the
 conversation, so it must be long and unguessable: every route is the customer's, and
@@ -37,7 +44,8 @@ from bot.channels.base import (
     register,
     text_field,
 )
-from core.errors import BadRequest, CannotPush
+from core.customers import Contact, check_name, parse_contact
+from core.errors import BadRequest, CannotPush, NotFound
 from core.messages import Inbound, StoredMessage, Thread
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -63,6 +71,7 @@ class WebChatChannel(ChannelAdapter):
         routes.add_route(handler(self.list_messages), "/api/messages", methods=["GET"])
         routes.add_route(handler(self.events), "/api/events", methods=["GET"])
         routes.add_route(handler(self.acknowledge), "/api/acks", methods=["POST"])
+        routes.add_route(handler(self.leave_contact), "/api/contact", methods=["POST"])
         return routes
 
     async def page(self, request: Request) -> HTTPResponse:
@@ -83,7 +92,13 @@ class WebChatChannel(ChannelAdapter):
         )
         # Delivered once the page acknowledges them, not when the response leaves.
         replies = await self.pipeline.handle(inbound, delivered_in_response=False)
-        return response.json({"replies": [message_json(reply) for reply in replies]})
+        thread = await self.pipeline.store.threads.open_thread(self.name, chat_id)
+        return response.json(
+            {
+                "replies": [message_json(reply) for reply in replies],
+                "contact_form": await self._contact_form(thread),
+            }
+        )
 
     async def acknowledge(self, request: Request) -> HTTPResponse:
         """The page showed these messages: they are delivered."""
@@ -103,11 +118,50 @@ class WebChatChannel(ChannelAdapter):
             self.name, _chat_id(request.args.get("chat_id"))
         )
         if thread is None:
-            return response.json({"messages": []})
+            return response.json({"messages": [], "contact_form": None})
         messages = await self.pipeline.store.messages.transcript(
             thread.id, after_id=_after(request)
         )
-        return response.json({"messages": [message_json(m) for m in messages]})
+        return response.json(
+            {
+                "messages": [message_json(m) for m in messages],
+                "contact_form": await self._contact_form(thread),
+            }
+        )
+
+    async def leave_contact(self, request: Request) -> HTTPResponse:
+        """The name and the e-mail address or Telegram username the customer left."""
+        body = read_json_object(request, required=("chat_id",), optional=("name", "contact"))
+        chat_id = _chat_id(body.get("chat_id"))
+        name = _name(_optional_text(body, "name")) or None
+        typed = _optional_text(body, "contact").strip()
+        contact = _contact(typed) if typed else None
+        if name is None and contact is None:
+            raise BadRequest("leave a name, an e-mail address or a Telegram username")
+        thread = await self.pipeline.store.threads.open_thread(self.name, chat_id)
+        if thread is None:
+            raise NotFound("this chat has no conversation yet")
+        await self.pipeline.store.customers.leave_contact(
+            thread.customer_id, contact=contact, name=name
+        )
+        self.handoff.events.publish(
+            "customer.contact", thread_id=thread.id, agent_id=thread.agent_id
+        )
+        return response.json({"contact_form": await self._contact_form(thread, always=True)})
+
+    async def _contact_form(self, thread: Thread | None, *, always: bool = False) -> Any:
+        """What the customer left so far, while people own the thread (else None)."""
+        if thread is None or not (always or thread.state.human_owned):
+            return None
+        profile = await self.pipeline.store.customers.profile(thread.customer_id)
+        if profile is None:
+            return None
+        return {
+            "thread_id": thread.id,
+            "name": profile.name,
+            "email": profile.email,
+            "telegram": profile.telegram,
+        }
 
     async def events(self, request: Request) -> None:
         """Stream messages pushed to this chat, after catching up from `after`.
@@ -164,6 +218,25 @@ def _chat_id(value: Any) -> str:
     if not isinstance(value, str) or not CHAT_ID.fullmatch(value):
         raise BadRequest("chat_id must be 16 to 64 letters, digits, '-' or '_'")
     return value
+
+
+def _optional_text(body: dict[str, Any], key: str) -> str:
+    """An optional string field, "" when absent or null."""
+    return text_field(body, key) if body.get(key) is not None else ""
+
+
+def _contact(typed: str) -> Contact:
+    try:
+        return parse_contact(typed)
+    except ValueError as error:
+        raise BadRequest(str(error)) from None
+
+
+def _name(value: str) -> str:
+    try:
+        return check_name(value)
+    except ValueError as error:
+        raise BadRequest(str(error)) from None
 
 
 def _language(request: Request) -> dict[str, Any]:

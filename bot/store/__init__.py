@@ -7,16 +7,24 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.store.agents import AgentRepository
 from bot.store.answer_claims import AnswerClaims
 from bot.store.channel_store import ChannelStore
+from bot.store.customers import CustomerRepository
 from bot.store.database import create_engine
 from bot.store.messages import MessageRepository
 from bot.store.outbox import Outbox
 from bot.store.threads import ThreadRepository
 
-__all__ = ["AgentRepository", "Database", "MessageRepository", "ThreadRepository"]
+__all__ = [
+    "AgentRepository",
+    "CustomerRepository",
+    "Database",
+    "MessageRepository",
+    "ThreadRepository",
+]
 
 
 class Database:
-    """The repositories over one database: threads, messages, agents, outbox, claims.
+    """The repositories over one database: threads, messages, agents, customers, outbox,
+    claims.
 
     `outbox` is the messages' delivery, `claims` who answers a customer message.
 
@@ -31,6 +39,7 @@ class Database:
         self.agents = AgentRepository(engine)
         self.outbox = Outbox(engine)
         self.claims = AnswerClaims(engine, self.messages)
+        self.customers = CustomerRepository(engine)
 
     @classmethod
     def connect(

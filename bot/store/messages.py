@@ -235,11 +235,11 @@ class MessageRepository:
     async def _ensure_customer(self, conn: AsyncConnection, inbound: Inbound) -> int:
         # Look first: nearly every message is from a known customer, and a lookup is
         # one statement where insert-then-select is two.
-        query = sa.select(customers.c.id).where(
+        query = sa.select(customers.c.id, customers.c.display_name, customers.c.username).where(
             customers.c.channel == inbound.channel,
             customers.c.external_id == inbound.sender_id,
         )
-        known = (await conn.execute(query)).scalar_one_or_none()
+        known = (await conn.execute(query)).first()
         if known is None:  # a first message; a concurrent first one may insert it too
             await conn.execute(
                 self._insert(customers)
@@ -247,12 +247,25 @@ class MessageRepository:
                     channel=inbound.channel,
                     external_id=inbound.sender_id,
                     display_name=inbound.sender_name,
+                    username=inbound.sender_handle,
                     created_at=utcnow(),
                 )
                 .on_conflict_do_nothing()
             )
-            known = (await conn.execute(query)).scalar_one()
-        return int(known)
+            return int((await conn.execute(query)).one().id)
+        renamed = {  # the channel's name for them changed (a Telegram user renamed)
+            column: value
+            for column, value in (
+                ("display_name", inbound.sender_name),
+                ("username", inbound.sender_handle),
+            )
+            if value and value != getattr(known, column)
+        }
+        if renamed:
+            await conn.execute(
+                sa.update(customers).where(customers.c.id == known.id).values(**renamed)
+            )
+        return int(known.id)
 
     async def _ensure_open_thread(
         self, conn: AsyncConnection, customer_id: int, inbound: Inbound

@@ -26,7 +26,26 @@ customers = sa.Table(
     sa.Column("display_name", sa.String(255)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("blocked_at", sa.DateTime(timezone=True)),  # the customer blocked the bot
+    # Migration 0008: the channel's handle for them, and how they asked to be reached.
+    sa.Column("username", sa.String(64)),
+    sa.Column("email", sa.String(254)),
+    sa.Column("telegram", sa.String(33)),
+    sa.Column("contact_left_at", sa.DateTime(timezone=True)),
     sa.UniqueConstraint("channel", "external_id", name="uq_customers_channel_external_id"),
+)
+
+# The order numbers a customer mentioned (migration 0008), each once, with where and when last.
+customer_orders = sa.Table(
+    "customer_orders",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("customer_id", sa.Integer, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("order_number", sa.String(32), nullable=False),
+    sa.Column("thread_id", sa.Integer, sa.ForeignKey("threads.id"), nullable=False),
+    sa.Column("mentioned_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint(
+        "customer_id", "order_number", name="uq_customer_orders_customer_id_order_number"
+    ),
 )
 
 threads = sa.Table(
@@ -188,3 +207,5 @@ sa.Index("ix_messages_agent_id", messages.c.agent_id)
 
 # A chat's threads, open or closed, for what still waits to be delivered: migration 0006.
 sa.Index("ix_threads_channel_chat_id", threads.c.channel, threads.c.chat_id)
+# For the customers' earlier threads (bot/store/customers.py): migration 0008.
+sa.Index("ix_threads_customer_id", threads.c.customer_id)

@@ -19,6 +19,7 @@ from sanic.response import HTTPResponse
 from bot.web.auth import Authenticator
 from bot.web.requests import handler, message_json, read_json_object, text_field
 from core.actors import Actor
+from core.customers import CustomerProfile
 from core.errors import BadRequest, Forbidden, Unauthorized
 from core.messages import Thread
 from handoff.services import Handoff
@@ -78,7 +79,16 @@ class AgentsApi:
         """Queued threads the caller may take and the threads they hold, oldest first."""
         actor = await self.agent(request)
         threads = await self.service.actions.queue_for(actor)
-        return response.json([self._thread_json(thread, actor) for thread in threads])
+        profiles = await self.services.store.customers.profiles(t.customer_id for t in threads)
+        return response.json(
+            [
+                {
+                    **self._thread_json(thread, actor),
+                    **customer_json(profiles.get(thread.customer_id)),
+                }
+                for thread in threads
+            ]
+        )
 
     async def thread(self, request: Request, thread_id: int) -> HTTPResponse:
         """A thread with its whole transcript and its recorded moves."""
@@ -86,9 +96,11 @@ class AgentsApi:
         thread = await self.service.actions.thread_for(actor, thread_id)
         transcript = await self.service.messages.transcript(thread.id, limit=5000, with_notes=True)
         events = await self.service.threads.moves(thread.id)
+        profile = await self.services.store.customers.profile(thread.customer_id)
         return response.json(
             {
                 **self._thread_json(thread, actor),
+                **customer_json(profile),
                 "messages": [
                     {**message_json(m), "agent": self._agent_name(m.agent_id)} for m in transcript
                 ],
@@ -208,7 +220,9 @@ class AgentsApi:
             "agent": self._agent_name(thread.agent_id),
             "agent_id": thread.agent_id,
             "team": thread.team,
-            "language": thread.language,
+            # The language detected from the customer's messages, else the brand's default.
+            "language": thread.language or self.services.settings.brand.languages[0],
+            "language_detected": thread.language is not None,
             "topic": thread.topic,
             "public": thread.public,
             "escalation": {"score": thread.escalation_score, "reason": thread.escalation_reason},
@@ -230,6 +244,24 @@ def actor_json(actor: Actor) -> dict[str, Any]:
         "display_name": actor.display_name,
         "role": actor.role,
         "teams": sorted(actor.teams),
+    }
+
+
+def customer_json(profile: CustomerProfile | None) -> dict[str, Any]:
+    """`{"customer": ...}`: who the customer is, as a thread's card and view show it."""
+    if profile is None:
+        return {"customer": None}
+    return {
+        "customer": {
+            "id": profile.id,
+            "name": profile.name,
+            "username": profile.username,
+            "email": profile.email,
+            "telegram": profile.telegram,
+            "contact_left_at": _iso(profile.contact_left_at),
+            "orders": list(profile.orders),
+            "earlier_threads": max(profile.threads - 1, 0),
+        }
     }
 
 

@@ -12,8 +12,19 @@ export function channelName(channel) {
   return CHANNELS[channel] ?? channel;
 }
 
+/**
+ * Who the customer is, in a few words: the channel's name for them (or the one they
+ * typed), their handle, what they left to be reached at, else the channel and its id
+ * (a REST sender's id whole, a web chat's random id only as a short "visitor" tag).
+ */
 export function customerLabel(thread) {
-  return `${channelName(thread.channel)} · ${String(thread.chat_id).slice(0, 6)}`;
+  const customer = thread.customer ?? {};
+  const known = customer.name || (customer.username && `@${customer.username}`)
+    || customer.email || customer.telegram;
+  if (known) return known;
+  const id = String(thread.chat_id);
+  if (thread.channel === "webchat") return `Web chat visitor · ${id.slice(0, 6)}`;
+  return `${channelName(thread.channel)} · ${id.length > 24 ? `${id.slice(0, 23)}…` : id}`;
 }
 
 export function isMine(thread) {

@@ -13,7 +13,7 @@ const DEBOUNCE_MS = 120;
 const EVENT_TYPES = [
   "thread.escalated", "thread.claimed", "thread.assigned", "thread.requeued",
   "thread.transferred", "thread.resolved", "thread.handed_back", "thread.sla_breached",
-  "thread.note", "message.customer", "message.agent", "agent.presence",
+  "thread.note", "message.customer", "message.agent", "agent.presence", "customer.contact",
 ];
 const TAKEN = new Set(["thread.claimed", "thread.assigned", "thread.transferred"]);
 

@@ -1,5 +1,6 @@
 // The queue panel: waiting threads, the agent's own, and colleagues'; unread marks,
 // the tab's count and notifications for new escalations.
+import { customerChips, languageChip } from "./customer.js";
 import { byId, element } from "./dom.js";
 import { breached, channelName, customerLabel, isMine, tick } from "./labels.js";
 import { onRefresh } from "./live.js";
@@ -105,10 +106,7 @@ function ticket(thread) {
   const chips = element("span", "ticket__chips");
   const channel = element("span", "chip", channelName(thread.channel));
   channel.dataset.testid = "channel";
-  const language = element("span", "chip", (thread.language || "?").toUpperCase());
-  language.dataset.testid = "language";
-  language.title = thread.language ? `Language: ${thread.language}` : "Language unknown";
-  chips.append(channel, language);
+  chips.append(channel, languageChip(thread), ...customerChips(thread));
   if (thread.team) chips.append(element("span", "chip", thread.team));
   if (thread.state === "with_agent" && !isMine(thread)) {
     chips.append(element("span", "chip", `with ${thread.agent ?? "someone"}`));

@@ -1,5 +1,6 @@
 // The open thread: its header, details and earlier threads; opening, reloading and
 // closing it (the address keeps #thread-N, so back and forward work).
+import { customerFacts, languageChip } from "./customer.js";
 import { byId, clock, dateAndTime, element, sentence } from "./dom.js";
 import { showError } from "./feedback.js";
 import { channelName, customerLabel, nameOfId, stateLabel, STATES, tick } from "./labels.js";
@@ -21,6 +22,7 @@ const ui = {
   detailsToggle: byId("details-toggle"),
   reason: byId("thread-reason"),
   facts: byId("thread-facts"),
+  customer: byId("customer-facts"),
   history: byId("history"),
   historyEmpty: byId("history-empty"),
 };
@@ -96,12 +98,11 @@ function lostThread(error) {
 }
 
 function renderThread(thread, past) {
-  ui.title.textContent = past.customer.name || customerLabel(thread);
+  ui.title.textContent = customerLabel(thread);
   const statePill = element("span", "chip", stateLabel(thread));
   statePill.dataset.testid = "thread-state";
   statePill.dataset.state = thread.state;
-  const meta = [statePill, element("span", "", channelName(thread.channel))];
-  if (thread.language) meta.push(element("span", "", thread.language.toUpperCase()));
+  const meta = [statePill, element("span", "", channelName(thread.channel)), languageChip(thread)];
   if (thread.team) meta.push(element("span", "", `team ${thread.team}`));
   const sla = element("span", "sla");
   sla.dataset.threadId = String(thread.id);
@@ -123,6 +124,11 @@ function renderThread(thread, past) {
   ui.facts.replaceChildren(...facts.flatMap(([term, value]) => [
     element("dt", "", term), element("dd", "", value),
   ]));
+  ui.customer.replaceChildren(...customerFacts(thread).flatMap(([term, value]) => {
+    const definition = element("dd");
+    definition.append(value);
+    return [element("dt", "", term), definition];
+  }));
 
   renderTranscript(thread);
   renderHistory(past.threads);
@@ -132,8 +138,8 @@ function renderThread(thread, past) {
 function renderHistory(threads) {
   ui.history.replaceChildren(...threads.map((earlier) => {
     const item = element("li");
-    const button = element("button", "history__item");
-    button.type = "button";
+    const button = element("a", "history__item"); // a link: it opens in a new tab too
+    button.href = `#thread-${earlier.id}`;
     button.dataset.testid = "history-item";
     button.dataset.threadId = String(earlier.id);
     const rating = earlier.rating ? ` · ${"★".repeat(earlier.rating)}` : "";
@@ -143,7 +149,11 @@ function renderHistory(threads) {
       element("span", "history__preview", earlier.preview ? `“${earlier.preview}”` : "(no message)"),
     );
     if (earlier.escalation_reason) button.append(element("span", "chip", earlier.escalation_reason));
-    button.addEventListener("click", () => openThread(earlier.id));
+    button.addEventListener("click", (event) => {
+      if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+      event.preventDefault();
+      openThread(earlier.id);
+    });
     item.append(button);
     return item;
   }));

@@ -246,6 +246,14 @@
   async function fetchSince(after) {
     const body = await readJson(await fetch(apiUrl("messages", { after: String(after) })));
     for (const message of body.messages ?? []) show(message);
+    offerContactForm(body);
+  }
+
+  /** While people own the thread, the answers carry `contact_form`: contact.js shows it. */
+  function offerContactForm(body) {
+    if (!("contact_form" in body)) return;
+    const detail = { chatId, form: body.contact_form };
+    document.dispatchEvent(new CustomEvent("chat:contact-form", { detail }));
   }
 
   async function send(text, label = text) {
@@ -271,6 +279,7 @@
       const body = await readJson(response);
       bubble.classList.remove("message--pending");
       for (const reply of body.replies ?? []) show(reply);
+      offerContactForm(body);
       await fetchSince(before).catch(() => {}); // learn our message's id; fill any gap
     } catch (error) {
       bubble.classList.remove("message--pending");
