@@ -77,9 +77,10 @@ class EngineSettings:
 
 @dataclass(frozen=True)
 class EventsSettings:
-    """Live events for agents; Redis shares them between several workers."""
+    """Live events for agents; Redis shares them (and failed sign-ins) between workers."""
 
     redis_url: str | None = None
+    redis_prefix: str = "fernhill:"  # the start of the framework's Redis keys
 
 
 @dataclass(frozen=True)

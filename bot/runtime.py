@@ -22,9 +22,11 @@ from bot.engine import RasaEngine, RasaProject
 from bot.pipeline import MessagePipeline
 from bot.store import Database
 from bot.store.migrate import upgrade_async
+from bot.store.sign_ins import RedisSignInFailures
 from bot.web.auth import Authenticator
 from core.errors import CannotPush, ConfigError
 from core.messages import StoredMessage, Thread
+from core.ports import SignInFailures
 from handoff.detection import DetectionSettings, Detector
 from handoff.events import EventBus, RedisEventBus
 from handoff.services import Handoff
@@ -91,6 +93,7 @@ class Services:
             await adapter.stop()
         await self.engine.stop()
         await self.handoff.events.close()
+        await self.auth.close()
         await self.store.close()
 
 
@@ -134,7 +137,13 @@ async def start_services(
     )
     await engine.start()
     pipeline = MessagePipeline(store, engine, detector, handoff, settings.limits)
-    auth = Authenticator(handoff.directory, store.agents, handoff_settings.console)
+    auth = Authenticator(
+        handoff.directory,
+        store.agents,
+        handoff_settings.console,
+        failures=sign_in_failures(settings, store),
+        audit=store.audit,
+    )
     training = TrainingJob(project, Path(settings.engine.model_dir), _no_model_yet)
     services = Services(
         settings=settings,
@@ -153,6 +162,13 @@ async def start_services(
     interval = handoff_settings.sla.check_interval_seconds
     services.timers.append(asyncio.create_task(every(interval, handoff.sla.check)))
     return services
+
+
+def sign_in_failures(settings: Settings, store: Database) -> SignInFailures:
+    """Where failed sign-ins are counted: Redis when configured, else the database."""
+    if settings.events.redis_url:
+        return RedisSignInFailures(settings.events.redis_url, settings.events.redis_prefix)
+    return store.sign_in_failures
 
 
 async def _no_model_yet(model_path: Path) -> None:

@@ -5,16 +5,18 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.agents import AgentRepository
+from bot.store.audit import AuditRepository
 from bot.store.channel_store import ChannelStore
 from bot.store.database import create_engine
 from bot.store.messages import MessageRepository
+from bot.store.sign_ins import DatabaseSignInFailures
 from bot.store.threads import ThreadRepository
 
 __all__ = ["AgentRepository", "Database", "MessageRepository", "ThreadRepository"]
 
 
 class Database:
-    """The repositories over one database: `threads`, `messages`, `agents`.
+    """The repositories over one database: `threads`, `messages`, `agents`, `audit`.
 
     Reviews (`bot.designer.inbox.ReviewStore`) and channels' own state
     (`channel_state`) are built on the same `engine`.
@@ -25,6 +27,8 @@ class Database:
         self.threads = ThreadRepository(engine)
         self.messages = MessageRepository(engine)
         self.agents = AgentRepository(engine)
+        self.audit = AuditRepository(engine)
+        self.sign_in_failures = DatabaseSignInFailures(engine)
 
     @classmethod
     def connect(cls, url: str) -> Database:
