@@ -16,8 +16,10 @@ so that a caller let through gets the handler's own 400.
 from __future__ import annotations
 
 import secrets
+import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -32,7 +34,7 @@ from bot.web.access import route_access
 from bot.web.app import create_app
 from handoff.passwords import hash_secret
 from tests.conftest import require_postgres
-from tests.servers import LiveServer, fresh_postgres_database, handoff_config, live_server
+from tests.servers import ROOT, LiveServer, fresh_postgres_database, handoff_config, live_server
 
 CALLERS = ("none", "wrong", "team", "other", "assignee", "supervisor", "designer", "manager")
 LOGINS = {
@@ -162,7 +164,7 @@ TABLE: dict[tuple[str, str], Case] = {
     ("GET", "/designer/api/validate"): only(DESIGNERS, 200, "/designer/api/validate?rasa=0"),
     ("GET", "/designer/api/train"): only(DESIGNERS, 200),
     ("GET", "/designer/api/model"): only(DESIGNERS, 200),
-    ("POST", "/designer/api/model/reload"): only(DESIGNERS, 200),
+    ("POST", "/designer/api/model/reload"): only(DESIGNERS, 503),  # its model file is gone
     # Last: the designer's call starts a real training, the supervisor's then waits for it.
     ("POST", "/designer/api/train"): only(DESIGNERS, 202, supervisor=409),
 }
@@ -214,18 +216,26 @@ def matrix_config(workdir: Path) -> Path:
 def matrix_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
+    """The bot with the matrix's agents; its models in a folder of its own, since the
+    designer's call starts a training that writes there."""
     workdir = tmp_path_factory.mktemp(f"matrix-{request.param}")
-    if request.param == "sqlite":
-        with live_server(
-            workdir, f"sqlite:///{workdir / 'bot.db'}", handoff=matrix_config(workdir)
-        ) as server:
-            yield server
-        return
-    require_postgres()
-    with (
-        fresh_postgres_database() as url,
-        live_server(workdir, url, handoff=matrix_config(workdir)) as server,
-    ):
+    models = workdir / "models"
+    models.mkdir()
+    for model in (ROOT / load_settings().engine.model_dir).glob("*.tar.gz"):
+        shutil.copy2(model, models / model.name)
+    options = {
+        "handoff": matrix_config(workdir),
+        "extra_env": {"BOT_ENGINE_MODEL_DIR": str(models)},
+    }
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{workdir / 'bot.db'}"
+        else:
+            require_postgres()
+            url = stack.enter_context(fresh_postgres_database())
+        server = stack.enter_context(live_server(workdir, url, **options))
+        for model in models.glob("*.tar.gz"):
+            model.unlink()  # loaded already; a reload now answers 503 instead of loading again
         yield server
 
 
