@@ -54,8 +54,8 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
     for name in ("a", "b"):
         (workdir / name).mkdir()
     with fresh_postgres_database() as url, ExitStack() as stack:
-        first = stack.enter_context(live_server(workdir / "a", url, handoff=config))
-        second = stack.enter_context(live_server(workdir / "b", url, handoff=config))
+        first = stack.enter_context(live_server(workdir / "a", url, handoff=config, timeout=900))
+        second = stack.enter_context(live_server(workdir / "b", url, handoff=config, timeout=900))
         for login in LOGINS:
             result = first.cli("agents", "password", login, stdin=f"{PASSWORD}\n")
             assert result.returncode == 0, result.stderr
@@ -91,7 +91,7 @@ def test_wrong_passwords_count_across_processes_and_restarts(pair: Pair) -> None
     assert sign_in(pair.first, "ana", PASSWORD).status_code == 200  # others still sign in
 
     (pair.workdir / "c").mkdir()
-    with live_server(pair.workdir / "c", pair.url, handoff=pair.config) as restarted:
+    with live_server(pair.workdir / "c", pair.url, handoff=pair.config, timeout=900) as restarted:
         again = sign_in(restarted, "ben", "guess-after-restart")
     assert again.status_code == 429, again.text
 
