@@ -1,4 +1,8 @@
-"""`python -m bot agents`: list the configured agents, issue API tokens, set passwords."""
+"""`python -m bot agents`: list agents, issue and revoke credentials, set passwords, audit.
+
+Issuing a token and revoking an agent's credentials are written to the audit trail,
+beside the console's sign-ins (`bot.web.auth`).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,13 @@ import sys
 
 from bot.config import Settings
 from bot.store import Database
-from bot.store.agents import TOKEN
 from bot.store.migrate import upgrade_async
-from handoff.passwords import check_strength, hash_password, hash_secret
-from handoff.settings import load_handoff_settings
+from core.clock import utcnow
+from handoff.directory import AgentDirectory
+from handoff.passwords import check_strength, hash_password
+from handoff.settings import HandoffSettings, load_handoff_settings
+
+COMMAND_LINE = "command line"
 
 
 async def list_agents(settings: Settings) -> int:
@@ -33,20 +40,59 @@ async def list_agents(settings: Settings) -> int:
 
 
 async def issue_token(settings: Settings, login: str) -> int:
-    """Create an API token for an agent; only its hash is stored, so print it once."""
+    """Create an API token for an agent; only its hash is stored, so print it once.
+
+    The token expires after `console.token_days` (config/handoff.yml); when is said
+    on stderr, so that stdout carries the token alone.
+    """
     handoff = load_handoff_settings(settings.project.handoff)
-    if handoff.agent(login) is None:
-        known = ", ".join(agent.login for agent in handoff.agents) or "none"
-        print(f"error: no agent {login!r} in {handoff.source} (agents: {known})")
+    if not _known(handoff, login):
+        return 2
+    store = await _open(settings)
+    try:
+        directory = AgentDirectory(handoff, store.agents)
+        await directory.start()
+        token = secrets.token_urlsafe(32)
+        expires_at = await directory.issue_token(login, token, utcnow())
+        await store.audit.record(
+            "token_issued", login, COMMAND_LINE, f"expires {expires_at:%Y-%m-%d %H:%M} UTC"
+        )
+    finally:
+        await store.close()
+    print(token)
+    print(f"The token expires on {expires_at:%Y-%m-%d %H:%M} UTC.", file=sys.stderr)
+    return 0
+
+
+async def revoke(settings: Settings, login: str) -> int:
+    """Revoke every API token and console session of an agent (the password stays)."""
+    handoff = load_handoff_settings(settings.project.handoff)
+    if not _known(handoff, login):
         return 2
     store = await _open(settings)
     try:
         ids = await store.agents.sync_agents(agent.login for agent in handoff.agents)
-        token = secrets.token_urlsafe(32)
-        await store.agents.add_credential(ids[login], TOKEN, hash_secret(token))
+        tokens, sessions = await store.agents.revoke_all(ids[login])
+        detail = f"{tokens} token(s), {sessions} session(s)"
+        await store.audit.record("revoked", login, COMMAND_LINE, detail)
     finally:
         await store.close()
-    print(token)
+    print(f"Revoked {detail} of {login}; they stop working at once.")
+    return 0
+
+
+async def show_audit(settings: Settings, limit: int) -> int:
+    """Print the latest audit events, newest first."""
+    store = await _open(settings)
+    try:
+        entries = await store.audit.recent(limit)
+    finally:
+        await store.close()
+    for entry in entries:
+        print(
+            f"{entry.created_at:%Y-%m-%d %H:%M:%S} {entry.event:<18} {entry.login or '-':<16} "
+            f"{entry.address or '-':<16} {entry.detail or ''}".rstrip()
+        )
     return 0
 
 
@@ -56,9 +102,7 @@ async def set_password(settings: Settings, login: str) -> int:
     Only a salted hash is stored; the agent's earlier password stops working.
     """
     handoff = load_handoff_settings(settings.project.handoff)
-    if handoff.agent(login) is None:
-        known = ", ".join(agent.login for agent in handoff.agents) or "none"
-        print(f"error: no agent {login!r} in {handoff.source} (agents: {known})", file=sys.stderr)
+    if not _known(handoff, login):
         return 2
     if sys.stdin.isatty():
         password = getpass.getpass(f"New console password for {login}: ")
@@ -79,6 +123,15 @@ async def set_password(settings: Settings, login: str) -> int:
         await store.close()
     print(f"Password set for {login}; they can sign in at /console")
     return 0
+
+
+def _known(handoff: HandoffSettings, login: str) -> bool:
+    """Whether the login is configured; if not, say which are, on stderr."""
+    if handoff.agent(login) is not None:
+        return True
+    known = ", ".join(agent.login for agent in handoff.agents) or "none"
+    print(f"error: no agent {login!r} in {handoff.source} (agents: {known})", file=sys.stderr)
+    return False
 
 
 async def _open(settings: Settings) -> Database:

@@ -101,11 +101,15 @@ def validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def agents(args: argparse.Namespace, settings: Settings) -> int:
-    """List agents, issue an agent's API token, or set their console password."""
-    from bot.agents_cli import issue_token, list_agents, set_password
+    """List agents, issue or revoke an agent's credentials, set a password, read the audit."""
+    from bot.agents_cli import issue_token, list_agents, revoke, set_password, show_audit
 
     if args.agents_command == "token":
         return asyncio.run(issue_token(settings, args.login))
+    if args.agents_command == "revoke":
+        return asyncio.run(revoke(settings, args.login))
+    if args.agents_command == "audit":
+        return asyncio.run(show_audit(settings, args.limit))
     if args.agents_command == "password":
         return asyncio.run(set_password(settings, args.login))
     return asyncio.run(list_agents(settings))
@@ -297,7 +301,7 @@ def _parser() -> argparse.ArgumentParser:
     _project_option(command)
 
     command = commands.add_parser(
-        "agents", help="list agents, issue an API token or set a console password"
+        "agents", help="list agents, issue or revoke credentials, set a password, audit"
     )
     command.set_defaults(command=agents, agents_command="list")
     actions = command.add_subparsers(dest="agents_command", metavar="ACTION")
@@ -308,6 +312,10 @@ def _parser() -> argparse.ArgumentParser:
         "password", help="set an agent's console password (asked, or read from stdin)"
     )
     password.add_argument("login", help="the agent's login in config/handoff.yml")
+    revoked = actions.add_parser("revoke", help="revoke an agent's API tokens and sessions")
+    revoked.add_argument("login", help="the agent's login in config/handoff.yml")
+    audit = actions.add_parser("audit", help="the latest sign-ins, sign-outs, tokens, revokes")
+    audit.add_argument("--limit", type=_positive_int, default=50, help="how many (50)")
 
     command = commands.add_parser(
         "handoff-eval",

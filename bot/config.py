@@ -86,7 +86,8 @@ class EngineSettings:
 
 @dataclass(frozen=True)
 class EventsSettings:
-    """Live events (consoles, chat pages) and timers' leases; Redis shares them between workers."""
+    """Live events (consoles, chat pages), timers' leases and failed sign-ins; Redis
+    shares them between workers."""
 
     redis_url: str | None = None
     redis_prefix: str = "fernhill"  # starts Redis's channel and key names

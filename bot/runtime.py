@@ -24,9 +24,11 @@ from bot.leases import Leases, LocalLeases, RedisLeases
 from bot.pipeline import MessagePipeline
 from bot.store import Database
 from bot.store.migrate import upgrade_async
+from bot.store.sign_ins import RedisSignInFailures
 from bot.web.auth import Authenticator
 from core.errors import CannotPush, ConfigError
 from core.messages import StoredMessage, Thread
+from core.ports import SignInFailures
 from handoff.detection import DetectionSettings, Detector
 from handoff.events import EventBus, RedisEventBus
 from handoff.services import Handoff
@@ -95,6 +97,7 @@ class Services:
         await self.engine.stop()
         await self.handoff.events.close()
         await self.leases.close()
+        await self.auth.close()
         await self.store.close()
 
 
@@ -155,7 +158,13 @@ async def start_services(
         answer_lease_seconds=lease,
         order_format=settings.brand.order_number,
     )
-    auth = Authenticator(handoff.directory, store.agents, handoff_settings.console)
+    auth = Authenticator(
+        handoff.directory,
+        store.agents,
+        handoff_settings.console,
+        failures=sign_in_failures(settings, store),
+        audit=store.audit,
+    )
     training = TrainingJob(project, Path(settings.engine.model_dir), _no_model_yet)
     services = Services(
         settings=settings,
@@ -179,6 +188,13 @@ async def start_services(
         asyncio.create_task(every(sweep_interval, handoff.presence.sweep, leases, "presence"))
     )
     return services
+
+
+def sign_in_failures(settings: Settings, store: Database) -> SignInFailures:
+    """Where failed sign-ins are counted: Redis when configured, else the database."""
+    if settings.events.redis_url:
+        return RedisSignInFailures(settings.events.redis_url, settings.events.redis_prefix)
+    return store.sign_in_failures
 
 
 async def _no_model_yet(model_path: Path) -> None:

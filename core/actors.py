@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from core.messages import Thread
-
 
 class Presence(str, Enum):
     """An agent's availability, as they set it."""
@@ -40,20 +38,6 @@ class Actor:
     designer: bool = False
     manager: bool = False
     system: bool = False
-
-    def may_act_on(self, thread: Thread) -> bool:
-        """Supervisors act on every thread; agents on their own and their teams' threads."""
-        if self.designer or self.manager:
-            return False
-        if self.system or self.supervisor or thread.agent_id == self.id:
-            return True
-        return thread.agent_id is None and self.may_claim_from(thread)
-
-    def may_claim_from(self, thread: Thread) -> bool:
-        """Whether the thread is in one of this agent's teams' queues."""
-        if self.designer or self.manager:
-            return False
-        return self.supervisor or thread.team is None or thread.team in self.teams
 
     @property
     def role(self) -> str:
@@ -103,4 +87,16 @@ class Snippet:
     id: int
     title: str
     text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One stored sign-in or credential event."""
+
+    id: int
+    event: str
+    login: str | None
+    address: str | None
+    detail: str | None
     created_at: datetime

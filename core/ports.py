@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from core.actors import Actor, AgentRow, Presence, SessionRow, Snippet
+from core.actors import Actor, AgentRow, AuditEntry, Presence, SessionRow, Snippet
 from core.messages import Author, Outbound, StoredMessage, Thread, ThreadState
 from core.records import Move, ThreadSummary
 from core.states import Transition
@@ -181,16 +181,22 @@ class AgentStore(Protocol):
         """Record that an agent's console or client was heard from."""
         ...
 
-    async def add_credential(self, agent_id: int, kind: str, secret_hash: str) -> None:
-        """Store a hashed token or password."""
+    async def add_credential(
+        self, agent_id: int, kind: str, secret_hash: str, expires_at: datetime | None = None
+    ) -> None:
+        """Store a hashed token (with its expiry) or password."""
         ...
 
-    async def agent_for_token(self, token: str) -> int | None:
-        """The agent of a valid bearer token."""
+    async def agent_for_token(self, token: str, now: datetime) -> int | None:
+        """The agent of a bearer token that is neither revoked nor expired at `now`."""
         ...
 
-    async def password_hash(self, agent_id: int) -> str | None:
-        """The agent's current password hash."""
+    async def revoke_all(self, agent_id: int) -> tuple[int, int]:
+        """Revoke an agent's tokens and sessions; how many of each."""
+        ...
+
+    async def password_hash(self, agent_id: int | None) -> str | None:
+        """The agent's current password hash (None, after the same query, for no agent)."""
         ...
 
     async def create_session(self, agent_id: int, secret_hash: str, expires_at: datetime) -> None:
@@ -219,6 +225,42 @@ class AgentStore(Protocol):
 
     async def delete_snippet(self, agent_id: int, snippet_id: int) -> bool:
         """Delete one of the agent's snippets."""
+        ...
+
+
+class SignInFailures(Protocol):
+    """Failed sign-ins per key within a sliding window, shared by every worker.
+
+    Kept in Redis (`bot.store.sign_ins.RedisSignInFailures`) or in the database
+    (`bot.store.sign_ins.DatabaseSignInFailures`).
+    """
+
+    async def add(
+        self, key: str, attempt: str, at: datetime, window: timedelta
+    ) -> tuple[int, datetime]:
+        """Count an attempt; the key's attempts within the window and the oldest's time."""
+        ...
+
+    async def remove(self, key: str, attempt: str) -> None:
+        """Forget one attempt (refused unchecked, or one that succeeded)."""
+        ...
+
+    async def clear(self, key: str) -> None:
+        """Forget every attempt of a key (its owner signed in)."""
+        ...
+
+
+class AuditLog(Protocol):
+    """Who signed in or out, and which credentials were issued or revoked."""
+
+    async def record(
+        self, event: str, login: str | None, address: str | None, detail: str | None = None
+    ) -> None:
+        """Store one event."""
+        ...
+
+    async def recent(self, limit: int, before_id: int | None = None) -> list[AuditEntry]:
+        """The latest events, newest first (those older than `before_id` if given)."""
         ...
 
 

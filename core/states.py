@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from core.access import may_act_on, may_claim_from, may_see
 from core.actors import Actor
 from core.messages import Thread, ThreadState
 
@@ -55,7 +56,7 @@ def _system(actor: Actor, thread: Thread) -> bool:
 
 
 def _claimant(actor: Actor, thread: Thread) -> bool:
-    return not actor.system and thread.agent_id is None and actor.may_claim_from(thread)
+    return not actor.system and thread.agent_id is None and may_claim_from(actor, thread)
 
 
 def _supervisor(actor: Actor, thread: Thread) -> bool:
@@ -145,10 +146,8 @@ def decide(
         now: The moment of the decision.
     """
     state = ThreadState(thread.state)
-    taken_but_visible = (
-        command is _E.CLAIM and thread.agent_id is not None and actor.may_claim_from(thread)
-    )
-    if not actor.may_act_on(thread) and not taken_but_visible:
+    taken_but_visible = command is _E.CLAIM and thread.agent_id is not None
+    if not may_see(actor, thread) or not (may_act_on(actor, thread) or taken_but_visible):
         return Refusal(FORBIDDEN, f"thread {thread.id} belongs to another agent or team")
     rule = RULES.get((state, command))
     if rule is not None and rule.who(actor, thread):

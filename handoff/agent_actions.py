@@ -7,6 +7,7 @@ domain's templates, and the agents from the event bus.
 
 from __future__ import annotations
 
+from core.access import may_act_on
 from core.actors import Actor, system_actor
 from core.errors import Conflict, NotFound
 from core.messages import Author, Outbound, StoredMessage, Thread, ThreadState
@@ -30,13 +31,11 @@ class AgentActions:
     async def queue_for(self, actor: Actor) -> list[Thread]:
         """Queued threads the agent may take, and the threads they hold."""
         threads = await self.moves.threads.threads_in(PEOPLE)
-        return [t for t in threads if actor.may_act_on(t)]
+        return [t for t in threads if may_act_on(actor, t)]
 
     async def thread_for(self, actor: Actor, thread_id: int) -> Thread:
-        """A thread the agent may see (NotFound, Forbidden)."""
-        thread = await self.moves.thread(thread_id)
-        self.moves.check(thread, _E.NOTE, actor)  # whoever may note a thread may see it
-        return thread
+        """A thread the agent may see (NotFound otherwise, as for a missing thread)."""
+        return await self.moves.visible_thread(actor, thread_id)
 
     def allowed(self, thread: Thread, actor: Actor) -> list[str]:
         """The actions the agent may take on the thread now (for the API)."""
@@ -72,7 +71,8 @@ class AgentActions:
 
     async def note(self, actor: Actor, thread_id: int, text: str) -> StoredMessage:
         """A private note on the thread, for agents only."""
-        thread = await self.thread_for(actor, thread_id)
+        thread = await self.moves.thread(thread_id)
+        self.moves.check(thread, _E.NOTE, actor)
         (note,) = await self.notices.messages.record_replies(
             thread.id, [Outbound(text)], author=Author.NOTE, agent_id=actor.id, sent=True
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from core.actors import Actor, Presence
 from core.errors import NotFound, Unauthorized
 from core.ports import AgentStore
@@ -40,16 +42,20 @@ class AgentDirectory:
         actor = self.actor_by_id(agent_id)
         return actor.display_name if actor else None
 
-    async def authenticate(self, token: str) -> Actor:
-        """The agent a bearer token belongs to."""
-        actor = self.actor_by_id(await self.agents.agent_for_token(token))
+    async def authenticate(self, token: str, now: datetime) -> Actor:
+        """The agent a bearer token belongs to, if it has not expired by `now`."""
+        actor = self.actor_by_id(await self.agents.agent_for_token(token, now))
         if actor is None:
-            raise Unauthorized("the token is unknown or revoked")
+            raise Unauthorized("the token is unknown, expired or revoked")
         return actor
 
-    async def issue_token(self, login: str, token: str) -> None:
-        """Store a new bearer token (hashed) for an agent."""
-        await self.agents.add_credential(self.actor(login).id, "token", hash_secret(token))
+    async def issue_token(self, login: str, token: str, now: datetime) -> datetime:
+        """Store a new bearer token (hashed) for an agent; when it expires."""
+        expires_at = now + timedelta(days=self.settings.console.token_days)
+        await self.agents.add_credential(
+            self.actor(login).id, "token", hash_secret(token), expires_at
+        )
+        return expires_at
 
     async def presence(self, agent_id: int) -> Presence:
         """An agent's presence as stored (offline when unknown)."""

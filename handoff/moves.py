@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.access import may_see
 from core.actors import Actor
 from core.clock import Clock
 from core.errors import Conflict, Forbidden, NotFound
@@ -37,8 +38,20 @@ class ThreadMoves:
             raise NotFound(f"no thread {thread_id}")
         return thread
 
+    async def visible_thread(self, actor: Actor, thread_id: int) -> Thread:
+        """A thread the actor may see (`core.access.may_see`), or NotFound as if missing."""
+        thread = await self.threads.thread(thread_id)
+        if thread is None or not may_see(actor, thread):
+            raise NotFound(f"no thread {thread_id}")
+        return thread
+
     def check(self, thread: Thread, command: ThreadEvent, actor: Actor) -> Transition:
-        """The transition `actor` may make, or the refusal raised as Forbidden or Conflict."""
+        """The transition `actor` may make, or the refusal raised as Forbidden or Conflict.
+
+        A thread the actor may not see is NotFound, as a missing one: ids reveal nothing.
+        """
+        if not may_see(actor, thread):
+            raise NotFound(f"no thread {thread.id}")
         decided = decide(thread, command, actor, self.clock())
         if isinstance(decided, Refusal):
             raise self._error(decided, thread)

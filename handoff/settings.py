@@ -80,10 +80,12 @@ class PresenceSettings:
 
 @dataclass(frozen=True)
 class ConsoleSettings:
-    """The agents' web console: how long a sign-in lasts, how many wrong passwords."""
+    """Signing in: how long a session and an API token last, how many wrong passwords."""
 
     session_hours: float = 12.0
-    max_failed_sign_ins: int = 5  # per login and address, within 15 minutes
+    token_days: float = 30.0  # an API token from `python -m bot agents token` lasts this long
+    max_failed_sign_ins: int = 5  # per login, within 15 minutes, from every worker
+    max_failed_sign_ins_per_address: int = 20  # per client address, within 15 minutes
     # Templates that speak as the bot, so not offered to agents as canned answers.
     canned_exclude: list[str] = field(
         default_factory=lambda: [
@@ -166,6 +168,10 @@ def _check(settings: HandoffSettings, source: str) -> None:
         raise ConfigError(source, "presence.check_interval_seconds", "must be above 0")
     if settings.console.max_failed_sign_ins < 1:
         raise ConfigError(source, "console.max_failed_sign_ins", "must be at least 1")
+    if settings.console.max_failed_sign_ins_per_address < 1:
+        raise ConfigError(source, "console.max_failed_sign_ins_per_address", "must be at least 1")
+    if not 0 < settings.console.token_days <= 366:
+        raise ConfigError(source, "console.token_days", "must be above 0 and at most 366")
 
 
 def telegram_accounts(settings: HandoffSettings) -> dict[int, str]:

@@ -19,6 +19,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_SERVER = os.environ.get("BOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+# Names of the databases tests create (several checkouts may share one server).
+DATABASE_PREFIX = os.environ.get("BOT_TEST_DATABASE_PREFIX", "bot_test_")
 
 
 def variants(response: str) -> set[str]:
@@ -44,7 +46,7 @@ def postgres_reachable() -> bool:
 @contextmanager
 def fresh_postgres_database() -> Iterator[str]:
     """Create an empty database for one test (or session) and drop it afterwards."""
-    name = f"bot_test_{uuid.uuid4().hex[:12]}"
+    name = f"{DATABASE_PREFIX}{uuid.uuid4().hex[:12]}"
     admin = psycopg2.connect(f"{POSTGRES_SERVER}/test")
     admin.autocommit = True
     try:

@@ -240,9 +240,9 @@ def test_an_agent_sees_only_their_teams_threads_and_the_customers_history(
     assert thread["id"] != first["id"] and thread["team"] == "care"
 
     assert all(t["id"] != thread["id"] for t in cleo.call("GET", "/queue"))
-    cleo.call("GET", f"/threads/{thread['id']}", 403)
-    cleo.call("GET", f"/threads/{thread['id']}/history", 403)
-    cleo.call("POST", f"/threads/{thread['id']}/claim", 403)
+    cleo.call("GET", f"/threads/{thread['id']}", 404)  # another team's: as if missing
+    cleo.call("GET", f"/threads/{thread['id']}/history", 404)
+    cleo.call("POST", f"/threads/{thread['id']}/claim", 404)
 
     history = ana.call("GET", f"/threads/{thread['id']}/history")
     assert history["customer"]["id"] == thread["customer_id"]

@@ -29,15 +29,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
-from bot.channels.base import handler, read_json_object, text_field
+from bot.channels.base import read_json_object, text_field
 from bot.designer import workbench
 from bot.designer.inbox import ReviewStore, Suggestion, group, suggestions
 from bot.designer.training import TrainingJob
 from bot.engine.project import RasaProject
-from bot.errors import BadRequest, EngineUnavailable, Forbidden, ModelMissing
+from bot.errors import BadRequest, EngineUnavailable, ModelMissing
 from bot.validation import has_errors, project_problems, summary, validate_project
+from bot.web.access import allow, caller
 from bot.web.agents_api import AgentsApi
-from core.actors import Actor
+from core.access import DESIGNERS
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -58,24 +59,23 @@ class DesignerApi:
     def blueprint(self) -> Blueprint:
         """Every route of the API."""
         api = Blueprint("designer_api", url_prefix="/designer/api")
-        api.add_route(handler(self.inbox), "/inbox", methods=["GET"])
-        api.add_route(handler(self.assign), "/inbox/assign", methods=["POST"])
-        api.add_route(handler(self.dismiss), "/inbox/dismiss", methods=["POST"])
-        api.add_route(handler(self.intents), "/intents", methods=["GET"])
-        api.add_route(handler(self.templates), "/templates", methods=["GET"])
-        api.add_route(handler(self.set_template), "/templates/<name:str>", methods=["PUT"])
-        api.add_route(handler(self.validate), "/validate", methods=["GET"])
-        api.add_route(handler(self.training_status), "/train", methods=["GET"])
-        api.add_route(handler(self.train), "/train", methods=["POST"])
-        api.add_route(handler(self.model), "/model", methods=["GET"])
-        api.add_route(handler(self.reload), "/model/reload", methods=["POST"])
+        api.add_route(allow(DESIGNERS, self.inbox), "/inbox", methods=["GET"])
+        api.add_route(allow(DESIGNERS, self.assign), "/inbox/assign", methods=["POST"])
+        api.add_route(allow(DESIGNERS, self.dismiss), "/inbox/dismiss", methods=["POST"])
+        api.add_route(allow(DESIGNERS, self.intents), "/intents", methods=["GET"])
+        api.add_route(allow(DESIGNERS, self.templates), "/templates", methods=["GET"])
+        api.add_route(allow(DESIGNERS, self.set_template), "/templates/<name:str>", methods=["PUT"])
+        api.add_route(allow(DESIGNERS, self.validate), "/validate", methods=["GET"])
+        api.add_route(allow(DESIGNERS, self.training_status), "/train", methods=["GET"])
+        api.add_route(allow(DESIGNERS, self.train), "/train", methods=["POST"])
+        api.add_route(allow(DESIGNERS, self.model), "/model", methods=["GET"])
+        api.add_route(allow(DESIGNERS, self.reload), "/model/reload", methods=["POST"])
         return api
 
     # The inbox
 
     async def inbox(self, request: Request) -> HTTPResponse:
         """The messages waiting for review, in groups of look-alikes."""
-        await self._designer(request)
         options = self.runtime.settings.designer
         missed = await self._reviews.missed(options.low_confidence)
         groups = await asyncio.to_thread(group, missed, options.group_similarity)
@@ -114,7 +114,7 @@ class DesignerApi:
 
     async def assign(self, request: Request) -> HTTPResponse:
         """Write messages as examples of an intent (a new one with `new: true`)."""
-        actor = await self._designer(request)
+        actor = caller(request)
         body = read_json_object(
             request,
             required=("message_ids", "intent"),
@@ -169,7 +169,7 @@ class DesignerApi:
 
     async def dismiss(self, request: Request) -> HTTPResponse:
         """Take messages out of the inbox without using them."""
-        actor = await self._designer(request)
+        actor = caller(request)
         ids = _ids(read_json_object(request, required=("message_ids",), optional=()))
         await self._reviews.missed_by_id(ids, self.runtime.settings.designer.low_confidence)
         await self._reviews.record(ids, actor.id, "dismissed")
@@ -179,19 +179,16 @@ class DesignerApi:
 
     async def intents(self, request: Request) -> HTTPResponse:
         """The project's intents with their example counts and files."""
-        await self._designer(request)
         return response.json(await asyncio.to_thread(workbench.intent_summary, self._project()))
 
     async def templates(self, request: Request) -> HTTPResponse:
         """The answer templates' texts per language, with the languages they lack."""
-        await self._designer(request)
         languages = self.runtime.settings.brand.languages
         found = await asyncio.to_thread(workbench.template_summary, self._project(), languages)
         return response.json({"languages": languages, "templates": found})
 
     async def set_template(self, request: Request, name: str) -> HTTPResponse:
         """Set a template's texts in one language; it shows after the next training."""
-        await self._designer(request)
         body = read_json_object(
             request, required=("language", "texts"), optional=("remove_variants",)
         )
@@ -220,7 +217,6 @@ class DesignerApi:
 
     async def validate(self, request: Request) -> HTTPResponse:
         """The problems `python -m bot validate` reports (rasa's own checks with ?rasa=1)."""
-        await self._designer(request)
         with_rasa = request.args.get("rasa", "1") not in ("0", "false", "no")
         problems = await asyncio.to_thread(
             validate_project, self.runtime.settings, with_rasa=with_rasa
@@ -231,12 +227,10 @@ class DesignerApi:
 
     async def training_status(self, request: Request) -> HTTPResponse:
         """How the current or last training run is going."""
-        await self._designer(request)
         return response.json(self._training.status.as_json())
 
     async def train(self, request: Request) -> HTTPResponse:
         """Start training; refused while the data has errors or another run is going."""
-        await self._designer(request)
         problems = await asyncio.to_thread(project_problems, self._project(), self.runtime.settings)
         if has_errors(problems):
             return response.json(
@@ -250,12 +244,10 @@ class DesignerApi:
 
     async def model(self, request: Request) -> HTTPResponse:
         """The model answering now, and whether it was trained from the files as they are."""
-        await self._designer(request)
         return response.json(await self._model_json())
 
     async def reload(self, request: Request) -> HTTPResponse:
         """Load the model trained from the files as they are now (trained already)."""
-        await self._designer(request)
         settings = self.runtime.settings
         path = self._project().model_path(Path(settings.engine.model_dir))
         if not path.is_file():
@@ -264,12 +256,6 @@ class DesignerApi:
         return response.json(await self._model_json())
 
     # Inside
-
-    async def _designer(self, request: Request) -> Actor:
-        actor = await self.agents_api.auth.actor(request)
-        if not (actor.designer or actor.supervisor):
-            raise Forbidden("the review inbox is for designers and supervisors")
-        return actor
 
     @property
     def _reviews(self) -> ReviewStore:

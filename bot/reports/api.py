@@ -21,17 +21,16 @@ from typing import Any
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
-from bot.errors import BadRequest, Forbidden
+from bot.errors import BadRequest
 from bot.reports.filters import MAX_DAYS, ReportFilter, from_query, parse_day
 from bot.reports.openapi import REPORT_PATHS
 from bot.reports.report import SECTIONS, ReportSettings, build_report, build_section
 from bot.reports.threads import CSV_COLUMNS, ThreadSearch, search_threads, thread_rows, transcript
+from bot.web.access import allow, caller
 from bot.web.agents_api import AgentsApi
 from bot.web.openapi import OPENAPI
-from bot.web.requests import handler
+from core.access import REPORT_READERS, SUPERVISORS
 from core.actors import Actor
-
-READERS = ("supervisor", "manager")
 
 
 class ReportsApi:
@@ -44,16 +43,17 @@ class ReportsApi:
         """The routes; they are also added to the agents' OpenAPI document."""
         OPENAPI["paths"].update(REPORT_PATHS)
         api = Blueprint("reports_api", url_prefix="/agents/api/reports")
-        api.add_route(handler(self.report), "", methods=["GET"])
-        api.add_route(handler(self.threads), "/threads", methods=["GET"])
-        api.add_route(handler(self.threads_csv), "/threads.csv", methods=["GET"])
-        api.add_route(handler(self.transcript), "/threads/<thread_id:int>", methods=["GET"])
-        api.add_route(handler(self.section), "/<name:str>", methods=["GET"])
+        api.add_route(allow(REPORT_READERS, self.report), "", methods=["GET"])
+        api.add_route(allow(SUPERVISORS, self.threads), "/threads", methods=["GET"])
+        api.add_route(allow(REPORT_READERS, self.threads_csv), "/threads.csv", methods=["GET"])
+        transcript = allow(SUPERVISORS, self.transcript)
+        api.add_route(transcript, "/threads/<thread_id:int>", methods=["GET"])
+        api.add_route(allow(REPORT_READERS, self.section), "/<name:str>", methods=["GET"])
         return api
 
     async def report(self, request: Request) -> HTTPResponse:
         """Every section (or those named in `sections`, comma-separated)."""
-        actor = await self._reader(request)
+        actor = caller(request)
         wanted = [s for s in str(request.args.get("sections") or "").split(",") if s.strip()]
         unknown = [name for name in wanted if name not in SECTIONS]
         if unknown:
@@ -65,7 +65,7 @@ class ReportsApi:
 
     async def section(self, request: Request, name: str) -> HTTPResponse:
         """One section, with the seconds it took."""
-        actor = await self._reader(request)
+        actor = caller(request)
         value, seconds = await build_section(
             self._engine, name, self._filter(request), self._settings()
         )
@@ -73,7 +73,6 @@ class ReportsApi:
 
     async def threads(self, request: Request) -> HTTPResponse:
         """A page of threads matching the search, newest first (supervisors only)."""
-        await self._supervisor(request)
         search = ThreadSearch.from_query(request.args)
         async with self._engine.connect() as conn:
             found = await search_threads(conn, self._filter(request, default_days=None), search)
@@ -81,7 +80,7 @@ class ReportsApi:
 
     async def threads_csv(self, request: Request) -> None:
         """Every matching thread with its times, as CSV (managers get no customer names)."""
-        actor = await self._reader(request)
+        actor = caller(request)
         search = ThreadSearch.from_query(request.args) if actor.supervisor else ThreadSearch()
         report = self._filter(request, default_days=None)
         stream = await request.respond(
@@ -106,7 +105,6 @@ class ReportsApi:
 
     async def transcript(self, request: Request, thread_id: int) -> HTTPResponse:
         """A past or open thread's messages and notes (supervisors only)."""
-        await self._supervisor(request)
         async with self._engine.connect() as conn:
             return response.json(await transcript(conn, thread_id))
 
@@ -131,18 +129,6 @@ class ReportsApi:
             last = parse_day(args["to"], "to") if args.get("to") else date.today()
             args["from"] = (last - timedelta(days=MAX_DAYS)).isoformat()
         return from_query(args)
-
-    async def _reader(self, request: Request) -> Actor:
-        actor = await self.agents_api.auth.actor(request)
-        if actor.role not in READERS:
-            raise Forbidden("the reports are for supervisors and managers")
-        return actor
-
-    async def _supervisor(self, request: Request) -> Actor:
-        actor = await self._reader(request)
-        if not actor.supervisor:
-            raise Forbidden("threads and transcripts are for supervisors; managers see figures")
-        return actor
 
 
 def _for(actor: Actor, report: dict[str, Any]) -> dict[str, Any]:

@@ -6,11 +6,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.agents import AgentRepository
 from bot.store.answer_claims import AnswerClaims
+from bot.store.audit import AuditRepository
 from bot.store.channel_store import ChannelStore
 from bot.store.customers import CustomerRepository
 from bot.store.database import create_engine
 from bot.store.messages import MessageRepository
 from bot.store.outbox import Outbox
+from bot.store.sign_ins import DatabaseSignInFailures
 from bot.store.threads import ThreadRepository
 
 __all__ = [
@@ -24,9 +26,10 @@ __all__ = [
 
 class Database:
     """The repositories over one database: threads, messages, agents, customers, outbox,
-    claims.
+    claims, audit.
 
-    `outbox` is the messages' delivery, `claims` who answers a customer message.
+    `outbox` is the messages' delivery, `claims` who answers a customer message,
+    `sign_in_failures` the failed sign-ins when no Redis is configured.
 
     Reviews (`bot.designer.inbox.ReviewStore`) and channels' own state
     (`channel_state`) are built on the same `engine`.
@@ -40,6 +43,8 @@ class Database:
         self.outbox = Outbox(engine)
         self.claims = AnswerClaims(engine, self.messages)
         self.customers = CustomerRepository(engine)
+        self.audit = AuditRepository(engine)
+        self.sign_in_failures = DatabaseSignInFailures(engine)
 
     @classmethod
     def connect(

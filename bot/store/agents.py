@@ -96,27 +96,54 @@ class AgentRepository:
                 .values(last_seen_at=at, session_expires_at=session_expires_at)
             )
 
-    async def add_credential(self, agent_id: int, kind: str, secret_hash: str) -> None:
-        """Store a hashed token or password for an agent."""
+    async def add_credential(
+        self, agent_id: int, kind: str, secret_hash: str, expires_at: datetime | None = None
+    ) -> None:
+        """Store a hashed token (with when it expires) or password for an agent."""
         async with self.engine.begin() as conn:
             await conn.execute(
                 sa.insert(agent_credentials).values(
-                    agent_id=agent_id, kind=kind, secret_hash=secret_hash, created_at=utcnow()
+                    agent_id=agent_id,
+                    kind=kind,
+                    secret_hash=secret_hash,
+                    created_at=utcnow(),
+                    expires_at=expires_at,
                 )
             )
 
-    async def agent_for_token(self, token: str) -> int | None:
-        """The agent a bearer token belongs to, if it is valid and not revoked."""
+    async def agent_for_token(self, token: str, now: datetime) -> int | None:
+        """The agent a bearer token belongs to, if it is neither revoked nor expired."""
         async with self.engine.connect() as conn:
             result = await conn.execute(
                 sa.select(agent_credentials.c.agent_id).where(
                     agent_credentials.c.secret_hash == hash_secret(token),
                     agent_credentials.c.kind == TOKEN,
                     agent_credentials.c.revoked_at.is_(None),
+                    agent_credentials.c.expires_at > now,
                 )
             )
             found = result.scalar_one_or_none()
         return int(found) if found is not None else None
+
+    async def revoke_all(self, agent_id: int) -> tuple[int, int]:
+        """Revoke an agent's API tokens and console sessions: (tokens, sessions) revoked."""
+        now = utcnow()
+        async with self.engine.begin() as conn:
+            tokens = await conn.execute(
+                sa.update(agent_credentials)
+                .where(
+                    agent_credentials.c.agent_id == agent_id,
+                    agent_credentials.c.kind == TOKEN,
+                    agent_credentials.c.revoked_at.is_(None),
+                )
+                .values(revoked_at=now)
+            )
+            sessions = await conn.execute(
+                sa.update(agent_sessions)
+                .where(agent_sessions.c.agent_id == agent_id, agent_sessions.c.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+        return int(tokens.rowcount), int(sessions.rowcount)
 
     # Passwords
 
@@ -139,13 +166,17 @@ class AgentRepository:
                 )
             )
 
-    async def password_hash(self, agent_id: int) -> str | None:
-        """The agent's current password hash, if they have one."""
+    async def password_hash(self, agent_id: int | None) -> str | None:
+        """The agent's current password hash, if they have one.
+
+        `None` (an unknown login) runs the same query, which finds nothing: a sign-in
+        takes the same time whether or not the login exists.
+        """
         async with self.engine.connect() as conn:
             result = await conn.execute(
                 sa.select(agent_credentials.c.secret_hash)
                 .where(
-                    agent_credentials.c.agent_id == agent_id,
+                    agent_credentials.c.agent_id == (agent_id if agent_id is not None else -1),
                     agent_credentials.c.kind == PASSWORD,
                     agent_credentials.c.revoked_at.is_(None),
                 )

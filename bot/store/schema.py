@@ -132,6 +132,7 @@ agent_credentials = sa.Table(
     sa.Column("secret_hash", sa.String(255), nullable=False, unique=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.Column("expires_at", sa.DateTime(timezone=True)),  # tokens: migration 0006
 )
 
 thread_events = sa.Table(
@@ -209,3 +210,25 @@ sa.Index("ix_messages_agent_id", messages.c.agent_id)
 sa.Index("ix_threads_channel_chat_id", threads.c.channel, threads.c.chat_id)
 # For the customers' earlier threads (bot/store/customers.py): migration 0008.
 sa.Index("ix_threads_customer_id", threads.c.customer_id)
+
+# Sign-in (migration 0009): failed attempts shared by every worker, and the audit trail.
+sign_in_failures = sa.Table(
+    "sign_in_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("key", sa.String(200), nullable=False),  # "login:maya" or "address:10.0.0.7"
+    sa.Column("attempt", sa.String(64), nullable=False),
+    sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+sa.Index("ix_sign_in_failures_key_failed_at", sign_in_failures.c.key, sign_in_failures.c.failed_at)
+
+audit_events = sa.Table(
+    "audit_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("event", sa.String(32), nullable=False),  # sign_in, sign_in_failed, revoked...
+    sa.Column("login", sa.String(64)),  # whose credentials (as typed, for a failure)
+    sa.Column("address", sa.String(64)),  # the client's address, or "command line"
+    sa.Column("detail", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)

@@ -1,9 +1,11 @@
 """The agents' HTTP JSON API, under /agents/api, described at /agents/api/openapi.json.
 
 Every call but the OpenAPI document needs `Authorization: Bearer <token>` (tokens
-come from `python -m bot agents token LOGIN` and are stored hashed) or the console's
-session cookie (see `bot.web.auth`). Errors are the app's usual `{"error": ...}` with
-401, 403, 404 or 409.
+come from `python -m bot agents token LOGIN`, are stored hashed and expire) or the
+console's session cookie (see `bot.web.auth`). Each route declares who may call it
+(`bot.web.access`, rules in `core.access`): 401 without valid credentials, 403 for a
+role the route is not for, 404 for a thread the caller may not see. Errors are the
+app's usual `{"error": ...}`, also 400 and 409.
 """
 
 from __future__ import annotations
@@ -16,30 +18,21 @@ from typing import TYPE_CHECKING, Any
 from sanic import Blueprint, Request, Sanic, response
 from sanic.response import HTTPResponse
 
+from bot.web.access import allow, caller
 from bot.web.auth import Authenticator
-from bot.web.requests import handler, message_json, read_json_object, text_field
+from bot.web.requests import message_json, read_json_object, text_field
+from core.access import PEOPLE, THREAD
 from core.actors import Actor
 from core.customers import CustomerProfile
 from core.errors import BadRequest, Forbidden, Unauthorized
 from core.messages import Thread
+from handoff.audience import StreamAudience
 from handoff.services import Handoff
 
 if TYPE_CHECKING:
     from bot.runtime import Services
 
 EVENT_HEARTBEAT_SECONDS = 15.0
-# Moves that take a thread into or out of a team's queue: every agent of the team hears them.
-QUEUE_EVENTS = frozenset(
-    {
-        "thread.claimed",
-        "thread.assigned",
-        "thread.requeued",
-        "thread.transferred",
-        "thread.resolved",
-        "thread.handed_back",
-        "thread.sla_breached",
-    }
-)
 
 
 class AgentsApi:
@@ -67,17 +60,17 @@ class AgentsApi:
     def blueprint(self) -> Blueprint:
         """The threads' routes (the agents' own are in `bot.web.people_api`)."""
         api = Blueprint("agents_api", url_prefix="/agents/api")
-        api.add_route(handler(self.queue), "/queue", methods=["GET"])
-        api.add_route(handler(self.thread), "/threads/<thread_id:int>", methods=["GET"])
+        api.add_route(allow(PEOPLE, self.queue), "/queue", methods=["GET"])
+        api.add_route(allow(THREAD, self.thread), "/threads/<thread_id:int>", methods=["GET"])
         for action in ("claim", "reply", "notes", "transfer", "resolve", "hand-back"):
-            method = getattr(self, action.replace("-", "_"))
-            api.add_route(handler(method), f"/threads/<thread_id:int>/{action}", methods=["POST"])
-        api.add_route(handler(self.events), "/events", methods=["GET"])
+            method = allow(THREAD, getattr(self, action.replace("-", "_")))
+            api.add_route(method, f"/threads/<thread_id:int>/{action}", methods=["POST"])
+        api.add_route(allow(PEOPLE, self.events), "/events", methods=["GET"])
         return api
 
     async def queue(self, request: Request) -> HTTPResponse:
         """Queued threads the caller may take and the threads they hold, oldest first."""
-        actor = await self.agent(request)
+        actor = caller(request)
         threads = await self.service.actions.queue_for(actor)
         profiles = await self.services.store.customers.profiles(t.customer_id for t in threads)
         return response.json(
@@ -92,7 +85,7 @@ class AgentsApi:
 
     async def thread(self, request: Request, thread_id: int) -> HTTPResponse:
         """A thread with its whole transcript and its recorded moves."""
-        actor = await self.agent(request)
+        actor = caller(request)
         thread = await self.service.actions.thread_for(actor, thread_id)
         transcript = await self.service.messages.transcript(thread.id, limit=5000, with_notes=True)
         events = await self.service.threads.moves(thread.id)
@@ -112,26 +105,26 @@ class AgentsApi:
 
     async def claim(self, request: Request, thread_id: int) -> HTTPResponse:
         """Take a queued thread."""
-        actor = await self.agent(request)
+        actor = caller(request)
         thread = await self.service.actions.claim(actor, thread_id)
         return response.json(self._thread_json(thread, actor))
 
     async def reply(self, request: Request, thread_id: int) -> HTTPResponse:
         """Write to the customer, signed with the caller's display name."""
-        actor = await self.agent(request)
+        actor = caller(request)
         text = self._text(request)
         message = await self.service.actions.reply(actor, thread_id, text)
         return response.json(message_json(message), status=201)
 
     async def notes(self, request: Request, thread_id: int) -> HTTPResponse:
         """Add a private note, never shown to the customer."""
-        actor = await self.agent(request)
+        actor = caller(request)
         note = await self.service.actions.note(actor, thread_id, self._text(request))
         return response.json(message_json(note), status=201)
 
     async def transfer(self, request: Request, thread_id: int) -> HTTPResponse:
         """Give the thread to another agent (`agent`: login) or team (`team`)."""
-        actor = await self.agent(request)
+        actor = caller(request)
         body = read_json_object(request, required=(), optional=("agent", "team", "reason"))
         thread = await self.service.actions.transfer(
             actor,
@@ -144,19 +137,21 @@ class AgentsApi:
 
     async def resolve(self, request: Request, thread_id: int) -> HTTPResponse:
         """Resolve: the customer gets a closing message and the rating question."""
-        actor = await self.agent(request)
+        actor = caller(request)
         thread = await self.service.actions.resolve(actor, thread_id)
         return response.json(self._thread_json(thread, actor))
 
     async def hand_back(self, request: Request, thread_id: int) -> HTTPResponse:
         """Give the thread back to the bot."""
-        actor = await self.agent(request)
+        actor = caller(request)
         thread = await self.service.actions.hand_back(actor, thread_id)
         return response.json(self._thread_json(thread, actor))
 
     async def events(self, request: Request) -> None:
-        """Server-sent events: escalations, messages and moves the caller may see."""
-        actor = await self.agent(request)
+        """Server-sent events of the threads the caller may see (`core.access.may_hear`)."""
+        actor = caller(request)
+        visible = [thread.id for thread in await self.service.actions.queue_for(actor)]
+        audience = StreamAudience(actor, self.service.threads, visible)
         stream = await request.respond(
             content_type="text/event-stream", headers={"Cache-Control": "no-cache"}
         )
@@ -166,32 +161,14 @@ class AgentsApi:
                 try:
                     event = await asyncio.wait_for(queue.get(), EVENT_HEARTBEAT_SECONDS)
                 except asyncio.TimeoutError:
-                    try:  # a signed-out or expired session ends the stream
-                        await self.agent(request)
+                    try:  # a signed-out, expired or revoked caller's stream ends
+                        await self.auth.actor(request)
                     except Unauthorized:
                         return
                     await stream.send(": heartbeat\n\n")
                     continue
-                if await self._may_hear(actor, event):
+                if await audience.hears(event):
                     await stream.send(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n")
-
-    async def _may_hear(self, actor: Actor, event: dict[str, Any]) -> bool:
-        """Events for the caller, for nobody in particular, or moves in their teams' queues."""
-        if actor.supervisor or event.get("agent_id") in (None, actor.id):
-            return True
-        if event.get("type") not in QUEUE_EVENTS or not isinstance(event.get("thread_id"), int):
-            return False
-        thread = await self.service.threads.thread(event["thread_id"])
-        return thread is not None and thread.team is not None and thread.team in actor.teams
-
-    async def agent(self, request: Request) -> Actor:
-        """The caller, who must be an agent or supervisor: designers see no threads."""
-        actor = await self.auth.actor(request)
-        if actor.designer:
-            raise Forbidden("designers work in the review inbox, not on customers' threads")
-        if actor.manager:
-            raise Forbidden("managers read the reports, not customers' threads")
-        return actor
 
     def _text(self, request: Request) -> str:
         body = read_json_object(request, required=("text",), optional=())

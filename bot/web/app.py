@@ -14,13 +14,17 @@ from bot.config import Settings
 from bot.designer.api import DesignerApi
 from bot.reports.api import ReportsApi
 from bot.runtime import Services, build_channels, start_services
+from bot.web.access import allow, authorize, declare_public
 from bot.web.agents_api import AgentsApi
 from bot.web.console_api import ConsoleApi
 from bot.web.health import dependencies, outage_response, unavailable_dependency
 from bot.web.people_api import PeopleApi
+from core.access import public
 from core.errors import BotError, NotFound
 
 logger = logging.getLogger(__name__)
+CUSTOMERS = public("a channel's routes: customers, checked by the channel itself")
+HEALTH = public("health checks and the redirect to the chat")
 
 
 def create_app(settings: Settings, model_path: Path, *, name: str = "fernhill_care") -> Sanic:
@@ -38,7 +42,9 @@ def create_app(settings: Settings, model_path: Path, *, name: str = "fernhill_ca
     channels = build_channels(settings)
     agents_api = AgentsApi(app)
     for adapter in channels:
-        app.blueprint(adapter.blueprint())
+        routes = adapter.blueprint()
+        app.blueprint(routes)
+        declare_public(routes, CUSTOMERS)  # the channel checks its callers itself
     app.blueprint(agents_api.blueprint())
     app.blueprint(PeopleApi(agents_api).blueprint())
     for blueprint in ConsoleApi(agents_api).blueprints():
@@ -68,9 +74,11 @@ def create_app(settings: Settings, model_path: Path, *, name: str = "fernhill_ca
     async def home(request: Request) -> HTTPResponse:
         return response.redirect("/chat/" if "webchat" in enabled else "/health")
 
-    app.add_route(health, "/health", methods=["GET"])
-    app.add_route(home, "/", methods=["GET"])
-    app.add_route(unknown_channel, "/webhooks/<channel>/webhook", methods=["GET", "POST"])
+    app.add_route(allow(HEALTH, health), "/health", methods=["GET"])
+    app.add_route(allow(HEALTH, home), "/", methods=["GET"])
+    unknown = allow(CUSTOMERS, unknown_channel)
+    app.add_route(unknown, "/webhooks/<channel>/webhook", methods=["GET", "POST"])
+    app.register_middleware(authorize, "request")  # every route's `Access`, before it runs
     app.error_handler.add(BotError, _bot_error)
     app.error_handler.add(SanicException, _sanic_error)
     app.error_handler.add(Exception, _unexpected_error)

@@ -5,10 +5,15 @@ cookie holding a random secret; the store keeps only its SHA-256. A request that
 changes something with the cookie must also carry an `X-Requested-With` header (which
 a cross-site form cannot send), and a foreign `Origin` is refused: the cookie alone
 never authorises a write.
+
+Failed sign-ins are counted in the shared store (`bot.web.sign_in_throttle`); an
+unknown login costs the same query and the same scrypt check (against a dummy hash)
+as a known one. Sign-ins, failures and sign-outs go to the audit trail.
 """
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,12 +22,13 @@ from urllib.parse import urlsplit
 from sanic import Request
 from sanic.response import HTTPResponse
 
+from bot.web.sign_in_throttle import SignInThrottle
 from core.actors import Actor
 from core.clock import Clock, utcnow
 from core.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
-from core.ports import AgentStore
+from core.ports import AgentStore, AuditLog, SignInFailures
 from handoff.directory import AgentDirectory
-from handoff.passwords import hash_secret, verify_password
+from handoff.passwords import hash_password, hash_secret, verify_password
 from handoff.settings import ConsoleSettings
 
 SESSION_COOKIE = "fernhill_console"
@@ -31,47 +37,6 @@ COOKIE_PATH = "/"
 CSRF_HEADER = "x-requested-with"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WRONG_CREDENTIALS = "wrong login or password"
-THROTTLE_WINDOW = timedelta(minutes=15)
-
-
-class SignInThrottle:
-    """Counts failed sign-ins per key (login and address) within a sliding window.
-
-    In memory, per worker: cheap, and enough to turn guessing into a crawl.
-    """
-
-    def __init__(self, max_failures: int, window: timedelta, clock: Clock = utcnow) -> None:
-        self.max_failures = max_failures
-        self.window = window
-        self._clock = clock
-        self._failures: dict[str, list[datetime]] = {}
-
-    def check(self, key: str) -> None:
-        """Refuse when the key failed too often lately."""
-        recent = self._recent(key)
-        if len(recent) >= self.max_failures:
-            wait = recent[0] + self.window - self._clock()
-            minutes = max(1, round(wait.total_seconds() / 60))
-            raise TooManyRequests(
-                f"too many failed sign-ins; try again in {minutes} minute{'s' * (minutes > 1)}"
-            )
-
-    def failed(self, key: str) -> None:
-        """Count one failure."""
-        self._failures[key] = [*self._recent(key), self._clock()]
-
-    def succeeded(self, key: str) -> None:
-        """Forget the key's failures."""
-        self._failures.pop(key, None)
-
-    def _recent(self, key: str) -> list[datetime]:
-        cutoff = self._clock() - self.window
-        recent = [moment for moment in self._failures.get(key, []) if moment > cutoff]
-        if recent:
-            self._failures[key] = recent
-        else:
-            self._failures.pop(key, None)
-        return recent
 
 
 @dataclass(frozen=True)
@@ -92,13 +57,23 @@ class Authenticator:
         store: AgentStore,
         settings: ConsoleSettings,
         *,
+        failures: SignInFailures,
+        audit: AuditLog,
         clock: Clock = utcnow,
     ) -> None:
         self.directory = directory
         self.store = store
         self.settings = settings
+        self.audit = audit
         self._clock = clock
-        self.throttle = SignInThrottle(settings.max_failed_sign_ins, THROTTLE_WINDOW, clock)
+        self.throttle = SignInThrottle(
+            failures,
+            per_login=settings.max_failed_sign_ins,
+            per_address=settings.max_failed_sign_ins_per_address,
+            clock=clock,
+        )
+        # Checked for unknown logins, so that they cost what a known one costs.
+        self._dummy_hash = hash_password(secrets.token_urlsafe(16))
 
     async def actor(self, request: Request) -> Actor:
         """The caller, from `Authorization: Bearer` or else the session cookie.
@@ -110,7 +85,7 @@ class Authenticator:
         """
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer" and token.strip():
-            return await self.directory.authenticate(token.strip())
+            return await self.directory.authenticate(token.strip(), self._clock())
         secret = request.cookies.get(SESSION_COOKIE)
         if not secret:
             raise Unauthorized("sign in, or send 'Authorization: Bearer <token>'")
@@ -124,32 +99,50 @@ class Authenticator:
         """Check a login and password and open a session.
 
         Raises:
-            Unauthorized: The same message whether the login or the password is wrong.
-            TooManyRequests: Too many failures for this login from this address.
+            Unauthorized: The same message, and the same work, whether the login or
+                the password is wrong.
+            TooManyRequests: Too many failures for this login, or from this address.
         """
-        key = f"{login.lower()}|{client}"
-        self.throttle.check(key)
+        try:
+            attempt = await self.throttle.begin(login, client)
+        except TooManyRequests:
+            await self.audit.record("sign_in_throttled", login, client)
+            raise
         try:
             actor: Actor | None = self.directory.actor(login)
         except NotFound:
             actor = None
-        stored = await self.store.password_hash(actor.id) if actor is not None else None
-        if actor is None or not verify_password(password, stored):
-            self.throttle.failed(key)
+        stored = await self.store.password_hash(actor.id if actor is not None else None)
+        right = await asyncio.to_thread(verify_password, password, stored or self._dummy_hash)
+        if actor is None or stored is None or not right:
+            await self.audit.record("sign_in_failed", login, client)
             raise Unauthorized(WRONG_CREDENTIALS)
-        self.throttle.succeeded(key)
+        await self.throttle.succeeded(attempt)
         secret = secrets.token_urlsafe(32)
         now = self._clock()
         expires_at = now + timedelta(hours=self.settings.session_hours)
         await self.store.delete_expired_sessions(now - timedelta(days=1))
         await self.store.create_session(actor.id, hash_secret(secret), expires_at)
+        await self.audit.record("sign_in", actor.login, client)
         return SignIn(actor, secret, expires_at)
 
     async def sign_out(self, request: Request) -> None:
         """End the request's session, if it has one."""
         secret = request.cookies.get(SESSION_COOKIE)
-        if secret:
-            await self.store.revoke_session(hash_secret(secret))
+        if not secret:
+            return
+        session = await self.store.session(hash_secret(secret))
+        await self.store.revoke_session(hash_secret(secret))
+        if session is not None and not session.revoked:
+            actor = self.directory.actor_by_id(session.agent_id)
+            login = actor.login if actor is not None else None
+            await self.audit.record("sign_out", login, request.remote_addr or request.ip)
+
+    async def close(self) -> None:
+        """Release the failure counter's connection (Redis), if it has one."""
+        close = getattr(self.throttle.failures, "close", None)
+        if close is not None:
+            await close()
 
     def set_cookie(self, response: HTTPResponse, request: Request, sign_in: SignIn) -> None:
         """Give the browser the session cookie."""

@@ -26,9 +26,11 @@ from typing import Any
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
+from bot.web.access import allow, caller
 from bot.web.agents_api import AgentsApi, actor_json
 from bot.web.auth import check_same_origin
-from bot.web.requests import handler, read_json_object, text_field
+from bot.web.requests import read_json_object, text_field
+from core.access import PEOPLE, THREAD, public
 from core.actors import Actor, Snippet
 from core.errors import BadRequest, NotFound, Unauthorized
 from core.ports import AgentStore
@@ -39,6 +41,9 @@ BASE_STYLES = PAGE.parent / "static" / "base.css"  # shared with the web chat
 MAX_TITLE_CHARS = 128
 MAX_LOGIN_CHARS = 64
 PREVIEW_CHARS = 140
+CONSOLE_PAGE = public("the console's page; it asks for a sign-in itself")
+SIGN_IN = public("signing in: throttled, audited")
+SIGN_OUT = public("ends the caller's own session, if the request carries one")
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
@@ -62,20 +67,22 @@ class ConsoleApi:
     def blueprints(self) -> list[Blueprint]:
         """The page with its assets, and the console's API routes."""
         page = Blueprint("agents_console_page", url_prefix="/console")
-        page.add_route(handler(self.page), "/", methods=["GET"])
+        page.add_route(allow(CONSOLE_PAGE, self.page), "/", methods=["GET"])
         page.static("/static/base.css", str(BASE_STYLES), name="base_styles")
         page.static("/static", str(PAGE))
         api = Blueprint("agents_console_api", url_prefix="/agents/api")
-        api.add_route(handler(self.sign_in), "/session", methods=["POST"])
-        api.add_route(handler(self.sign_out), "/session", methods=["DELETE"])
-        api.add_route(handler(self.teams), "/teams", methods=["GET"])
-        api.add_route(handler(self.canned), "/canned", methods=["GET"])
-        api.add_route(handler(self.snippets), "/snippets", methods=["GET"])
-        api.add_route(handler(self.add_snippet), "/snippets", methods=["POST"])
+        api.add_route(allow(SIGN_IN, self.sign_in), "/session", methods=["POST"])
+        api.add_route(allow(SIGN_OUT, self.sign_out), "/session", methods=["DELETE"])
+        api.add_route(allow(PEOPLE, self.teams), "/teams", methods=["GET"])
+        api.add_route(allow(PEOPLE, self.canned), "/canned", methods=["GET"])
+        api.add_route(allow(PEOPLE, self.snippets), "/snippets", methods=["GET"])
+        api.add_route(allow(PEOPLE, self.add_snippet), "/snippets", methods=["POST"])
         api.add_route(
-            handler(self.delete_snippet), "/snippets/<snippet_id:int>", methods=["DELETE"]
+            allow(PEOPLE, self.delete_snippet), "/snippets/<snippet_id:int>", methods=["DELETE"]
         )
-        api.add_route(handler(self.history), "/threads/<thread_id:int>/history", methods=["GET"])
+        api.add_route(
+            allow(THREAD, self.history), "/threads/<thread_id:int>/history", methods=["GET"]
+        )
         return [page, api]
 
     async def page(self, request: Request) -> HTTPResponse:
@@ -116,13 +123,12 @@ class ConsoleApi:
 
     async def teams(self, request: Request) -> HTTPResponse:
         """The teams a thread can be transferred to."""
-        await self.agents_api.auth.actor(request)
         teams = self.agents_api.service.settings.teams
         return response.json([{"id": key, "name": team.name} for key, team in teams.items()])
 
     async def canned(self, request: Request) -> HTTPResponse:
         """Canned answers containing every word of `q`: the caller's snippets first."""
-        actor = await self.agents_api.auth.actor(request)
+        actor = caller(request)
         service = self.agents_api.service
         answers = [
             *snippet_answers(await self.store.snippets(actor.id)),
@@ -135,12 +141,12 @@ class ConsoleApi:
 
     async def snippets(self, request: Request) -> HTTPResponse:
         """The caller's snippets."""
-        actor = await self.agents_api.auth.actor(request)
+        actor = caller(request)
         return response.json([_snippet_json(s) for s in await self.store.snippets(actor.id)])
 
     async def add_snippet(self, request: Request) -> HTTPResponse:
         """Save a snippet for the caller."""
-        actor = await self.agents_api.auth.actor(request)
+        actor = caller(request)
         body = read_json_object(request, required=("title", "text"), optional=())
         title, text = text_field(body, "title").strip(), text_field(body, "text").strip()
         if not title or not text:
@@ -155,14 +161,14 @@ class ConsoleApi:
 
     async def delete_snippet(self, request: Request, snippet_id: int) -> HTTPResponse:
         """Delete one of the caller's snippets."""
-        actor = await self.agents_api.auth.actor(request)
+        actor = caller(request)
         if not await self.store.delete_snippet(actor.id, snippet_id):
             raise NotFound(f"you have no snippet {snippet_id}")
         return response.empty()
 
     async def history(self, request: Request, thread_id: int) -> HTTPResponse:
         """The customer's other threads, newest first, for whoever may see this one."""
-        actor = await self.agents_api.auth.actor(request)
+        actor = caller(request)
         service = self.agents_api.service
         thread = await service.actions.thread_for(actor, thread_id)
         name = await service.threads.customer_name(thread.customer_id)

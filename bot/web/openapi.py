@@ -102,6 +102,9 @@ OPENAPI: dict[str, Any] = {
             )
         },
         "/agents/api/agents": {"get": _operation("Agents with presence and load", "200")},
+        "/agents/api/audit": {
+            "get": _operation("Sign-ins, failures, sign-outs, tokens issued, revokes", "200")
+        },
         "/agents/api/queue": {
             "get": _operation("Threads the agent may take or holds, oldest first", "200")
         },

@@ -5,6 +5,7 @@ GET  /agents/api/me                  the caller
 POST /agents/api/presence {"presence"}  online, away or offline (online off shift: 409)
 POST /agents/api/heartbeat           still there: the console sends it every few seconds
 GET  /agents/api/agents              every agent with presence and load
+GET  /agents/api/audit?limit&before  sign-ins, sign-outs, tokens issued, revokes (supervisors)
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
+from bot.web.access import allow, caller
 from bot.web.agents_api import AgentsApi, actor_json
 from bot.web.openapi import OPENAPI
-from bot.web.requests import handler, read_json_object, text_field
+from bot.web.requests import read_json_object, text_field
+from core.access import PEOPLE, SIGNED_IN, SUPERVISORS, public
 from core.actors import Presence
 from core.errors import BadRequest
 
@@ -28,11 +31,13 @@ class PeopleApi:
     def blueprint(self) -> Blueprint:
         """The routes."""
         routes = Blueprint("agents_api_people", url_prefix="/agents/api")
-        routes.add_route(handler(self.openapi), "/openapi.json", methods=["GET"])
-        routes.add_route(handler(self.me), "/me", methods=["GET"])
-        routes.add_route(handler(self.presence), "/presence", methods=["POST"])
-        routes.add_route(handler(self.heartbeat), "/heartbeat", methods=["POST"])
-        routes.add_route(handler(self.agents), "/agents", methods=["GET"])
+        document = public("the API's description, for clients before they sign in")
+        routes.add_route(allow(document, self.openapi), "/openapi.json", methods=["GET"])
+        routes.add_route(allow(SIGNED_IN, self.me), "/me", methods=["GET"])
+        routes.add_route(allow(PEOPLE, self.presence), "/presence", methods=["POST"])
+        routes.add_route(allow(PEOPLE, self.heartbeat), "/heartbeat", methods=["POST"])
+        routes.add_route(allow(PEOPLE, self.agents), "/agents", methods=["GET"])
+        routes.add_route(allow(SUPERVISORS, self.audit), "/audit", methods=["GET"])
         return routes
 
     async def openapi(self, request: Request) -> HTTPResponse:
@@ -41,12 +46,12 @@ class PeopleApi:
 
     async def me(self, request: Request) -> HTTPResponse:
         """Who the token belongs to (designers too: the console asks who signed in)."""
-        actor = await self.api.auth.actor(request)
+        actor = caller(request)
         return response.json(actor_json(actor))
 
     async def presence(self, request: Request) -> HTTPResponse:
         """Set the caller's presence: online, away or offline."""
-        actor = await self.api.agent(request)
+        actor = caller(request)
         body = read_json_object(request, required=("presence",), optional=())
         value = text_field(body, "presence")
         try:
@@ -65,7 +70,7 @@ class PeopleApi:
         An agent not heard from for `presence.offline_after_seconds` is made offline
         and their threads go back to the queue.
         """
-        actor = await self.api.agent(request)
+        actor = caller(request)
         presence = await self.api.service.presence.heartbeat(
             actor, self.api.auth.session_end(request)
         )
@@ -76,7 +81,6 @@ class PeopleApi:
 
     async def agents(self, request: Request) -> HTTPResponse:
         """Every agent with presence and load."""
-        await self.api.agent(request)
         snapshots = await self.api.service.directory.snapshots()
         return response.json(
             [
@@ -94,3 +98,21 @@ class PeopleApi:
                 for a in snapshots
             ]
         )
+
+    async def audit(self, request: Request) -> HTTPResponse:
+        """The latest audit events, newest first: `limit` (1-500), `before` an event id."""
+        limit = _whole_number(request.args.get("limit"), "limit", 100, top=500)
+        before = request.args.get("before")
+        before_id = _whole_number(before, "before", 0, top=2**31 - 1) if before else None
+        entries = await self.api.services.store.audit.recent(limit, before_id)
+        return response.json(
+            [{**vars(entry), "created_at": entry.created_at.isoformat()} for entry in entries]
+        )
+
+
+def _whole_number(raw: str | None, name: str, default: int, *, top: int) -> int:
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= top:
+        raise BadRequest(f"{name} must be a whole number from 1 to {top}")
+    return int(raw)

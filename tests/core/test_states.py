@@ -77,8 +77,10 @@ class TestDecide:
     def test_only_the_system_escalates_and_assigns(self) -> None:
         assert isinstance(decide(thread(_S.BOT), _E.ESCALATE, BOT, NOW), Transition)
         assert isinstance(decide(thread(_S.QUEUED), _E.ASSIGN, SYSTEM, NOW), Transition)
-        refused = decide(thread(_S.BOT), _E.ESCALATE, ANA, NOW)
+        refused = decide(thread(_S.BOT), _E.ESCALATE, SUE, NOW)
         assert isinstance(refused, Refusal) and refused.kind == "conflict"
+        hidden = decide(thread(_S.BOT), _E.ESCALATE, ANA, NOW)  # the bot's: not hers to see
+        assert isinstance(hidden, Refusal) and hidden.kind == "forbidden"
 
     def test_another_teams_thread_is_forbidden(self) -> None:
         refused = decide(thread(_S.QUEUED), _E.CLAIM, BEN, NOW)

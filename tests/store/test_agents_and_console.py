@@ -1,15 +1,11 @@
 """The console's store on real SQLite and PostgreSQL, and its pure parts: password
-hashes, the sign-in throttle and the canned-answer search."""
+hashes and the canned-answer search (the sign-in throttle: tests/store/test_sign_in.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 from bot.store import Database
-from bot.web.auth import SignInThrottle
-from core.errors import TooManyRequests
 from core.messages import Author, Inbound, Outbound
 from handoff.canned import CannedAnswer, search, template_answers
 from handoff.passwords import check_strength, hash_password, hash_secret, verify_password
@@ -88,22 +84,6 @@ def test_passwords_are_salted_and_checked() -> None:
     assert check_strength("short") is not None
     assert check_strength("        ") is not None
     assert check_strength("long enough") is None
-
-
-def test_the_throttle_refuses_after_too_many_failures_then_forgets() -> None:
-    now = [datetime(2026, 1, 1, tzinfo=timezone.utc)]
-    throttle = SignInThrottle(3, timedelta(minutes=15), clock=lambda: now[0])
-    for _ in range(3):
-        throttle.check("ana|1.2.3.4")
-        throttle.failed("ana|1.2.3.4")
-    with pytest.raises(TooManyRequests, match="15 minutes"):
-        throttle.check("ana|1.2.3.4")
-    throttle.check("ben|1.2.3.4")
-    now[0] += timedelta(minutes=16)
-    throttle.check("ana|1.2.3.4")
-    throttle.failed("ben|1.2.3.4")
-    throttle.succeeded("ben|1.2.3.4")
-    assert throttle._recent("ben|1.2.3.4") == []
 
 
 def test_canned_answers_leave_out_the_bots_own_notices_and_match_every_word() -> None:
