@@ -86,8 +86,7 @@ class EngineSettings:
 
 @dataclass(frozen=True)
 class EventsSettings:
-    """Live events (consoles, chat pages), timers' leases and failed sign-ins; Redis
-    shares them between workers."""
+    """Live events, timers' leases and failed sign-ins; Redis shares them between workers."""
 
     redis_url: str | None = None
     redis_prefix: str = "fernhill"  # starts Redis's channel and key names

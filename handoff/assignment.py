@@ -97,9 +97,7 @@ class Router:
             online = sum(1 for agent in working if agent.presence is Presence.ONLINE)
             handle = timedelta(minutes=self.settings.routing.handle_time_minutes)
             wait = minutes(estimated_wait(position, online, handle), language)
-            return [
-                self.notices.render(queued_template, language, position=position, wait=wait)
-            ]
+            return [self.notices.render(queued_template, language, position=position, wait=wait)]
         # nobody to answer now: when someone will, and how to be reached meanwhile
         if (opening := next_opening(snapshots, request, now)) > now:
             opening_words = when(opening, now, language)

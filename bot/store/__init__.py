@@ -25,8 +25,7 @@ __all__ = [
 
 
 class Database:
-    """The repositories over one database: threads, messages, agents, customers, outbox,
-    claims, audit.
+    """The repositories over one database, one per aggregate.
 
     `outbox` is the messages' delivery, `claims` who answers a customer message,
     `sign_in_failures` the failed sign-ins when no Redis is configured.

@@ -24,7 +24,7 @@ from bot.web.requests import message_json, read_json_object, text_field
 from core.access import PEOPLE, THREAD
 from core.actors import Actor
 from core.customers import CustomerProfile
-from core.errors import BadRequest, Forbidden, Unauthorized
+from core.errors import BadRequest, Unauthorized
 from core.messages import Thread
 from handoff.audience import StreamAudience
 from handoff.services import Handoff
