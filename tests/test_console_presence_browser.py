@@ -36,7 +36,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     fast = {"heartbeat_seconds": 1, "offline_after_seconds": OFFLINE_AFTER_SECONDS}
     config.write_text(f"{text}\npresence: {{{', '.join(f'{k}: {v}' for k, v in fast.items())}, "
                       "check_interval_seconds: 1}\n")  # fmt: skip
-    with live_server(workdir, f"sqlite:///{workdir / 'bot.db'}", handoff=config) as running:
+    with live_server(
+        workdir, f"sqlite:///{workdir / 'bot.db'}", handoff=config, timeout=600
+    ) as running:
         for login, password in PASSWORDS.items():
             result = running.cli("agents", "password", login, stdin=f"{password}\n")
             assert result.returncode == 0, result.stderr
