@@ -150,12 +150,10 @@ def load_settings(
     if not settings.brand.languages:
         raise ConfigError(source, "brand.languages", "name at least one language (the default)")
     engine = settings.engine
-    if not 0 < engine.action_timeout_seconds < engine.reply_timeout_seconds:
-        raise ConfigError(
-            source,
-            "engine.action_timeout_seconds",
-            "must be above 0 and below reply_timeout_seconds",
-        )
+    # At or above reply_timeout_seconds, a stuck action times the whole answer out
+    # instead (a 503 that the client retries) rather than handing over with an apology.
+    if not engine.action_timeout_seconds > 0:
+        raise ConfigError(source, "engine.action_timeout_seconds", "must be above 0")
     if (wrong := check_order_format(settings.brand.order_number)) is not None:
         raise ConfigError(source, "brand.order_number", wrong)
     if settings.server.workers > 1:

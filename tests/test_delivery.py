@@ -43,6 +43,9 @@ def stalling_server(
         "BOT_PROJECT_ACTIONS": "tests.stalling_actions",
         "STALL_FILE": str(stall_file),
         "BOT_ENGINE_REPLY_TIMEOUT_SECONDS": str(REPLY_TIMEOUT_SECONDS),
+        # The stalled lookup outlasts the reply time-out, so the engine fails (503)
+        # instead of handing over with an apology (tests/test_engine_faults.py).
+        "BOT_ENGINE_ACTION_TIMEOUT_SECONDS": str(10 * REPLY_TIMEOUT_SECONDS),
     }
     if request.param == "sqlite":
         with live_server(workdir, f"sqlite:///{workdir / 'bot.db'}", extra_env=env) as server:

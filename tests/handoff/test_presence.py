@@ -192,8 +192,12 @@ async def test_with_no_speaker_free_the_thread_waits_for_one(desk: Desk) -> None
 
     queued = await desk.thread(thread.id)
     assert queued.state is ThreadState.QUEUED  # not Ben, who speaks no Spanish
-    # Nobody who speaks Spanish is working: the customer is told so, not given a wait.
-    assert [text for _, text in desk.pushed] == [SPANISH["utter_handoff_unstaffed"]]
+    # Nobody who speaks Spanish is working: the customer is told so, not given a wait,
+    # and is offered to leave a way to be reached.
+    assert [text for _, text in desk.pushed] == [
+        SPANISH["utter_handoff_unstaffed"],
+        SPANISH["utter_handoff_leave_contact"],
+    ]
     await desk.online("carla")
     assert desk.holder(await desk.thread(thread.id)) == "Carla"
 
