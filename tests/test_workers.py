@@ -171,9 +171,10 @@ def test_an_agents_reply_reaches_a_stream_held_by_the_other_process(
 def test_a_console_on_one_process_hears_a_customer_on_the_other(deployment: Deployment) -> None:
     heard: queue.Queue[str] = queue.Queue()
     connected = threading.Event()
+    sam = agent(deployment.machine, "sam")  # the token first: the command line takes a while
 
     def console() -> None:
-        with agent(deployment.machine, "sam").stream("GET", "/events", timeout=30) as stream:
+        with sam.stream("GET", "/events", timeout=30) as stream:
             for line in stream.iter_lines():
                 if line.startswith(": connected"):
                     connected.set()
