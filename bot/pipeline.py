@@ -28,7 +28,7 @@
 An agent's reply takes the other way: agents' API (bot/web/agents_api.py) ->
 `AgentActions.reply` (handoff/agent_actions.py), which the state machine
 (core/states.py) allows or refuses -> the store -> `Services.deliver` -> the
-channel's `push`.
+channel's `push` (web chat: through the event bus, to the worker holding the page).
 
 Where to add to the path: a step is a method `async (Turn) -> list[Outbound] | None`
 put in `self.steps`; the rating in words or digits is read by

@@ -29,8 +29,18 @@ class AgentRepository:
         self.engine = engine
 
     async def sync_agents(self, logins: Iterable[str]) -> dict[str, int]:
-        """Make sure every configured agent has a row; return their ids by login."""
+        """Make sure every configured agent has a row; return their ids by login.
+
+        Workers starting together on a fresh database race to add the same rows:
+        the one that loses reads the winner's.
+        """
         wanted = list(logins)
+        try:
+            return await self._sync_agents(wanted)
+        except sa.exc.IntegrityError:
+            return await self._sync_agents(wanted)
+
+    async def _sync_agents(self, wanted: list[str]) -> dict[str, int]:
         async with self.engine.begin() as conn:
             existing = {
                 row.login: row.id
