@@ -25,11 +25,11 @@ from bot.channels.base import (
     ChannelAdapter,
     handler,
     message_json,
-    optional_id_field,
-    read_json_object,
+    read_body,
     register,
-    text_field,
 )
+from bot.web.schemas import WEBCHAT_MESSAGE
+from bot.web.validation import id_argument
 from core.errors import BadRequest, CannotPush
 from core.messages import Inbound, StoredMessage, Thread
 
@@ -65,14 +65,14 @@ class WebChatChannel(ChannelAdapter):
 
     async def post_message(self, request: Request) -> HTTPResponse:
         """A customer's message; the bot's answers come back in the response."""
-        body = read_json_object(request, required=("chat_id", "text"), optional=("message_id",))
-        chat_id = _chat_id(body.get("chat_id"))
+        body = read_body(request, WEBCHAT_MESSAGE)
+        chat_id = body["chat_id"]
         inbound = Inbound(
             channel=self.name,
             chat_id=chat_id,
             sender_id=chat_id,
-            text=text_field(body, "text"),
-            message_id=optional_id_field(body, "message_id"),
+            text=body["text"],
+            message_id=body.get("message_id"),
             metadata=_language(request),
         )
         replies = await self.pipeline.handle(inbound, delivered_in_response=True)
@@ -150,6 +150,4 @@ def _language(request: Request) -> dict[str, Any]:
 
 def _after(request: Request) -> int:
     raw = request.args.get("after") or request.headers.get("last-event-id") or "0"
-    if not raw.isdigit():
-        raise BadRequest(f"'after' must be a message id (a whole number), got {raw!r}")
-    return int(raw)
+    return id_argument("after", raw)

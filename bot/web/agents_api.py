@@ -17,7 +17,8 @@ from sanic import Blueprint, Request, Sanic, response
 from sanic.response import HTTPResponse
 
 from bot.web.auth import Authenticator
-from bot.web.requests import handler, message_json, read_json_object, text_field
+from bot.web.requests import handler, message_json, read_body
+from bot.web.schemas import AGENT_TEXT, TRANSFER
 from core.actors import Actor
 from core.errors import BadRequest, Forbidden, Unauthorized
 from core.messages import Thread
@@ -120,7 +121,7 @@ class AgentsApi:
     async def transfer(self, request: Request, thread_id: int) -> HTTPResponse:
         """Give the thread to another agent (`agent`: login) or team (`team`)."""
         actor = await self.agent(request)
-        body = read_json_object(request, required=(), optional=("agent", "team", "reason"))
+        body = read_body(request, TRANSFER)
         thread = await self.service.actions.transfer(
             actor,
             thread_id,
@@ -182,10 +183,7 @@ class AgentsApi:
         return actor
 
     def _text(self, request: Request) -> str:
-        body = read_json_object(request, required=("text",), optional=())
-        text = text_field(body, "text").strip()
-        if not text:
-            raise BadRequest("the text is empty")
+        text: str = read_body(request, AGENT_TEXT)["text"].strip()
         limit = self.service.max_text_chars
         if len(text) > limit:
             raise BadRequest(f"the text is {len(text)} characters long; the limit is {limit}")

@@ -17,6 +17,7 @@ from bot.runtime import Services, build_channels, start_services
 from bot.web.agents_api import AgentsApi
 from bot.web.console_api import ConsoleApi
 from bot.web.people_api import PeopleApi
+from bot.web.validation import check_path_and_query
 from core.errors import BotError, NotFound
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ def create_app(settings: Settings, model_path: Path, *, name: str = "fernhill_ca
     app.add_route(health, "/health", methods=["GET"])
     app.add_route(home, "/", methods=["GET"])
     app.add_route(unknown_channel, "/webhooks/<channel>/webhook", methods=["GET", "POST"])
+    app.register_middleware(_check_path_and_query, "request")
     app.error_handler.add(BotError, _bot_error)
     app.error_handler.add(SanicException, _sanic_error)
     app.error_handler.add(Exception, _unexpected_error)
@@ -102,7 +104,14 @@ async def _sanic_error(request: Request, error: Exception) -> HTTPResponse:
     if status == 413:
         limit = request.app.config.REQUEST_MAX_SIZE
         message = f"the request body is over the limit of {limit} bytes"
-    return response.json({"error": message}, status=status)
+    # A 405 carries `Allow`, as sanic's exceptions give it in their headers.
+    headers = getattr(error, "headers", None)
+    return response.json({"error": message}, status=status, headers=headers)
+
+
+async def _check_path_and_query(request: Request) -> None:
+    """Path ids in the store's range and storable text, before any handler runs."""
+    check_path_and_query(request.match_info, request.args)
 
 
 async def _unexpected_error(request: Request, error: Exception) -> HTTPResponse:

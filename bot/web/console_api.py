@@ -27,7 +27,8 @@ from sanic.response import HTTPResponse
 
 from bot.web.agents_api import AgentsApi, actor_json
 from bot.web.auth import check_same_origin
-from bot.web.requests import handler, read_json_object, text_field
+from bot.web.requests import handler, read_body
+from bot.web.schemas import SIGN_IN, SNIPPET
 from core.actors import Snippet
 from core.errors import BadRequest, NotFound
 from core.ports import AgentStore
@@ -84,8 +85,8 @@ class ConsoleApi:
     async def sign_in(self, request: Request) -> HTTPResponse:
         """Check a login and password; the session secret goes only into the cookie."""
         check_same_origin(request)
-        body = read_json_object(request, required=("login", "password"), optional=())
-        login, password = text_field(body, "login").strip(), text_field(body, "password")
+        body = read_body(request, SIGN_IN)
+        login, password = body["login"].strip(), body["password"]
         if not login or not password:
             raise BadRequest("enter your login and your password")
         if len(login) > MAX_LOGIN_CHARS or len(password) > 1024:
@@ -133,8 +134,8 @@ class ConsoleApi:
     async def add_snippet(self, request: Request) -> HTTPResponse:
         """Save a snippet for the caller."""
         actor = await self.agents_api.auth.actor(request)
-        body = read_json_object(request, required=("title", "text"), optional=())
-        title, text = text_field(body, "title").strip(), text_field(body, "text").strip()
+        body = read_body(request, SNIPPET)
+        title, text = body["title"].strip(), body["text"].strip()
         if not title or not text:
             raise BadRequest("a snippet needs a title and a text")
         if len(title) > MAX_TITLE_CHARS:

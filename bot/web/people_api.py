@@ -13,7 +13,8 @@ from sanic.response import HTTPResponse
 
 from bot.web.agents_api import AgentsApi, actor_json
 from bot.web.openapi import OPENAPI
-from bot.web.requests import handler, read_json_object, text_field
+from bot.web.requests import handler, read_body
+from bot.web.schemas import PRESENCE
 from core.actors import Presence
 from core.errors import BadRequest
 
@@ -45,8 +46,7 @@ class PeopleApi:
     async def presence(self, request: Request) -> HTTPResponse:
         """Set the caller's presence: online, away or offline."""
         actor = await self.api.agent(request)
-        body = read_json_object(request, required=("presence",), optional=())
-        value = text_field(body, "presence")
+        value = read_body(request, PRESENCE)["presence"]
         try:
             presence = Presence(value)
         except ValueError:
