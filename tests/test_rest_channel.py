@@ -84,8 +84,8 @@ def test_a_repeated_delivery_is_answered_once_with_the_same_answers(server: Live
 @pytest.mark.parametrize(
     ("body", "status", "error"),
     [
-        ({"sender": "x", "message": ""}, 400, "the message text is empty"),
-        ({"sender": "x", "message": "   "}, 400, "the message text is empty"),
+        ({"sender": "x", "message": ""}, 400, "field 'message' is empty"),
+        ({"sender": "x", "message": "   "}, 400, "field 'message' is empty"),
         ({"sender": "x", "message": "a" * 5000}, 413, "5000 characters long; the limit is 4096"),
         ({"sender": "x"}, 400, "missing field(s): message"),
         ({"message": "hi"}, 400, "missing field(s): sender"),

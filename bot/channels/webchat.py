@@ -80,14 +80,11 @@ class WebChatChannel(ChannelAdapter):
 
     async def list_messages(self, request: Request) -> HTTPResponse:
         """The open thread's transcript (after a message id, if given)."""
-        thread = await self.pipeline.store.threads.open_thread(
-            self.name, _chat_id(request.args.get("chat_id"))
-        )
+        chat_id, after = _chat_id(request.args.get("chat_id")), _after(request)
+        thread = await self.pipeline.store.threads.open_thread(self.name, chat_id)
         if thread is None:
             return response.json({"messages": []})
-        messages = await self.pipeline.store.messages.transcript(
-            thread.id, after_id=_after(request)
-        )
+        messages = await self.pipeline.store.messages.transcript(thread.id, after_id=after)
         return response.json({"messages": [message_json(m) for m in messages]})
 
     async def events(self, request: Request) -> None:

@@ -10,6 +10,9 @@ from bot.authoring.domain_file import MAX_TEMPLATE_CHARS
 from bot.web.validation import Body, Boolean, FreeObject, Integer, ListOf, Text, TextOrNumber
 
 MAX_TEXT_CHARS = 4096
+# A customer's message is bounded by the request's size here; `limits.max_message_chars`
+# then answers 413 (`bot.pipeline.check_text`).
+MAX_CUSTOMER_TEXT = 64 * 1024
 MAX_NAME_CHARS = 64
 MAX_IDS = 200
 
@@ -18,7 +21,7 @@ CLIENT_ID = TextOrNumber(200, "the client's id: a string, or a number kept as it
 REST_MESSAGE = Body(
     {
         "sender": CLIENT_ID,
-        "message": Text(MAX_TEXT_CHARS, non_blank=True, description="the customer's message"),
+        "message": Text(MAX_CUSTOMER_TEXT, non_blank=True, description="the message"),
         "metadata": FreeObject(8, 8192, "kept with the message, as in rasa"),
         "message_id": CLIENT_ID,
     },
@@ -27,7 +30,7 @@ REST_MESSAGE = Body(
 WEBCHAT_MESSAGE = Body(
     {
         "chat_id": Text(64, 16, r"[A-Za-z0-9_-]{16,64}", description="the page's chat id"),
-        "text": Text(MAX_TEXT_CHARS, non_blank=True, description="the customer's message"),
+        "text": Text(MAX_CUSTOMER_TEXT, non_blank=True, description="the message"),
         "message_id": CLIENT_ID,
     },
     required=("chat_id", "text"),

@@ -53,6 +53,8 @@ class Text:
             raise BadRequest(f"field {name!r} must be a string, got {_json_type(value)}")
         if self.choices and value not in self.choices:
             raise BadRequest(f"field {name!r} must be one of {', '.join(self.choices)}")
+        if self.non_blank and not value.strip():
+            raise BadRequest(f"field {name!r} is empty")
         if not self.min_length <= len(value) <= self.max_length:
             raise BadRequest(
                 f"field {name!r} must be {self.min_length} to {self.max_length} characters"
@@ -60,8 +62,6 @@ class Text:
             )
         if self.pattern and not re.fullmatch(self.pattern, value):
             raise BadRequest(f"field {name!r} must match {self.pattern}")
-        if self.non_blank and not value.strip():
-            raise BadRequest(f"field {name!r} is empty")
         return value
 
     def json_schema(self) -> dict[str, Any]:
@@ -128,6 +128,8 @@ class TextOrNumber:
         """See `Field.check`."""
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
+        if not isinstance(value, str):
+            raise BadRequest(f"field {name!r} must be a string or a number")
         return Text(self.max_length).check(name, value)
 
     def json_schema(self) -> dict[str, Any]:
@@ -152,9 +154,7 @@ class ListOf:
         if not isinstance(value, list):
             raise BadRequest(f"field {name!r} must be a list, got {_json_type(value)}")
         if not self.min_items <= len(value) <= self.max_items:
-            raise BadRequest(
-                f"field {name!r} must hold {self.min_items} to {self.max_items} items"
-            )
+            raise BadRequest(f"field {name!r} must hold {self.min_items} to {self.max_items} items")
         return [self.item.check(f"{name}[{i}]", item) for i, item in enumerate(value)]
 
     def json_schema(self) -> dict[str, Any]:
