@@ -28,7 +28,9 @@ def _operation(summary: str, ok: str, body: dict[str, Any] | None = None) -> dic
     operation: dict[str, Any] = {
         "summary": summary,
         "responses": {
-            ok: {"description": "done", "content": {"application/json": {}}},
+            ok: {"description": "done"}
+            if ok == "204"
+            else {"description": "done", "content": {"application/json": {}}},
             **{code: {"$ref": "#/components/responses/Error"} for code in COMMON_ERRORS},
             "409": {"$ref": "#/components/responses/Error"},
         },

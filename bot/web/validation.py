@@ -22,6 +22,7 @@ from core.errors import BadRequest
 # Ids are the store's INTEGER columns: 32 bits on PostgreSQL; SQLite's 64 are not needed.
 MIN_ID, MAX_ID = 1, 2**31 - 1
 MAX_BODY_DEPTH = 32
+STORABLE = "no NUL, no lone surrogates"
 # Lone surrogates cannot be encoded as UTF-8; PostgreSQL's text cannot hold NUL.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
@@ -73,9 +74,13 @@ class Text:
             schema["enum"] = list(self.choices)
         if self.pattern:
             schema["pattern"] = f"^{self.pattern}$"
-        elif self.non_blank:
-            schema["pattern"] = r"\S"
-        return _described(schema, self.description)
+        elif self.non_blank:  # some character that is not white space, and no NUL
+            schema["pattern"] = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+        else:
+            schema["pattern"] = r"^[^\u0000]*$"
+        return _described(
+            schema, f"{self.description}; {STORABLE}" if self.description else STORABLE
+        )
 
 
 @dataclass(frozen=True)
