@@ -93,7 +93,7 @@ def test_a_repeated_delivery_is_answered_once_with_the_same_answers(server: Live
         ({"sender": "x", "message": 42}, 400, "field 'message' must be a string"),
         ({"sender": ["x"], "message": "hi"}, 400, "field 'sender' must be a string or a number"),
         ({"sender": "x", "message": "hi", "metadata": 3}, 400, "'metadata' must be a JSON object"),
-        ([1, 2], 400, "the body must be a JSON object, got list"),
+        ([1, 2], 400, "the body must be a JSON object, got array"),
         (b"{not json", 400, "the body is not valid JSON"),
         (b"", 400, "the body is not valid JSON"),
     ],
