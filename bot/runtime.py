@@ -1,8 +1,9 @@
 """The composition root: builds every running piece once, from the settings.
 
 `start_services` migrates the store, loads the engine and the handoff, attaches the
-channels and starts the timers (each tick leased to one worker, `bot.leases`); the web app keeps the result on `app.ctx.services`
-(as rasa-sdk's `create_app` keeps its objects on `app.ctx`) and the terminal shell
+channels and starts the timers (each tick leased to one worker, `bot.leases`); the
+web app keeps the result on `app.ctx.services` (as rasa-sdk's `create_app` keeps its
+objects on `app.ctx`) and the terminal shell
 holds it directly, so a message takes the same path whichever way it comes in.
 Nothing in it is optional: it exists only once everything has started.
 """

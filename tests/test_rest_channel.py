@@ -84,8 +84,8 @@ def test_a_repeated_delivery_is_answered_once_with_the_same_answers(server: Live
 @pytest.mark.parametrize(
     ("body", "status", "error"),
     [
-        ({"sender": "x", "message": ""}, 400, "the message text is empty"),
-        ({"sender": "x", "message": "   "}, 400, "the message text is empty"),
+        ({"sender": "x", "message": ""}, 400, "field 'message' is empty"),
+        ({"sender": "x", "message": "   "}, 400, "field 'message' is empty"),
         ({"sender": "x", "message": "a" * 5000}, 413, "5000 characters long; the limit is 4096"),
         ({"sender": "x"}, 400, "missing field(s): message"),
         ({"message": "hi"}, 400, "missing field(s): sender"),
@@ -93,7 +93,7 @@ def test_a_repeated_delivery_is_answered_once_with_the_same_answers(server: Live
         ({"sender": "x", "message": 42}, 400, "field 'message' must be a string"),
         ({"sender": ["x"], "message": "hi"}, 400, "field 'sender' must be a string or a number"),
         ({"sender": "x", "message": "hi", "metadata": 3}, 400, "'metadata' must be a JSON object"),
-        ([1, 2], 400, "the body must be a JSON object, got list"),
+        ([1, 2], 400, "the body must be a JSON object, got array"),
         (b"{not json", 400, "the body is not valid JSON"),
         (b"", 400, "the body is not valid JSON"),
     ],

@@ -12,9 +12,7 @@ from bot.pipeline import MessagePipeline
 from bot.web.requests import (
     handler,
     message_json,
-    optional_id_field,
-    read_json_object,
-    text_field,
+    read_body,
 )
 from core.errors import CannotPush
 from core.messages import StoredMessage, Thread
@@ -108,8 +106,6 @@ __all__ = [
     "ChannelAdapter",
     "handler",
     "message_json",
-    "optional_id_field",
-    "read_json_object",
+    "read_body",
     "register",
-    "text_field",
 ]

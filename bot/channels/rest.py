@@ -9,20 +9,16 @@ and `message_id` (a client's id for the delivery: a retry is answered once).
 
 from __future__ import annotations
 
-from typing import Any
-
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
 from bot.channels.base import (
     ChannelAdapter,
     handler,
-    optional_id_field,
-    read_json_object,
+    read_body,
     register,
-    text_field,
 )
-from core.errors import BadRequest
+from bot.web.schemas import REST_MESSAGE
 from core.messages import Inbound
 
 
@@ -45,22 +41,15 @@ class RestChannel(ChannelAdapter):
 
     async def receive(self, request: Request) -> HTTPResponse:
         """Answer one message with the bot's replies."""
-        body = read_json_object(
-            request, required=("sender", "message"), optional=("metadata", "message_id")
-        )
-        sender = optional_id_field(body, "sender")
-        if sender is None:
-            raise BadRequest("field 'sender' must be a non-empty string or a number")
-        metadata: Any = body.get("metadata") or {}
-        if not isinstance(metadata, dict):
-            raise BadRequest("field 'metadata' must be a JSON object")
+        body = read_body(request, REST_MESSAGE)
+        sender = body["sender"]
         inbound = Inbound(
             channel=self.name,
             chat_id=sender,
             sender_id=sender,
-            text=text_field(body, "message"),
-            message_id=optional_id_field(body, "message_id"),
-            metadata=metadata,
+            text=body["message"],
+            message_id=body.get("message_id"),
+            metadata=body.get("metadata") or {},
         )
         replies = await self.pipeline.handle(inbound, delivered_in_response=True)
         return response.json(

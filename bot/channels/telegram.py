@@ -263,13 +263,22 @@ class TelegramChannel(ChannelAdapter):
             raise Forbidden("wrong or missing secret token")
         if self._reader is None:
             return response.json({"error": "not connected to Telegram yet"}, status=503)
-        body = update_body(request.body)
+        # Telegram delivers again whatever is not answered 2xx, and an update it could
+        # not read once it cannot read later: refused updates are logged and dropped.
         try:
-            update = Update.de_json(body, self.bot)
-        except (KeyError, TypeError, ValueError) as error:
-            raise BadRequest(f"not a Telegram update ({error!r})") from None
+            body = update_body(request.body)
+            update = self._update(body)
+        except BadRequest as error:
+            logger.warning("Telegram update dropped, nothing stored: %s", error.message)
+            return response.json({"dropped": error.message})
         await self.handle_update(update)
         return response.json({})
+
+    def _update(self, body: dict[str, Any]) -> Update:
+        try:
+            return Update.de_json(body, self.bot)
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as error:
+            raise BadRequest(f"not a Telegram update ({error!r})") from None
 
     async def handle_update(self, update: Update) -> None:
         """Handle an update, unless it was handled before (here or before a restart)."""

@@ -16,7 +16,6 @@ customer has their own thread in that chat, keyed "<chat id>/<user id>".
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from weakref import WeakValueDictionary
 from telegram import Message, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
 
+from bot.web.validation import parse_json
 from core.errors import BadRequest
 from core.messages import Inbound
 
@@ -292,11 +292,8 @@ def _user(message: Message) -> User:
 
 
 def update_body(body: bytes | None) -> dict[str, Any]:
-    """A webhook call's body, if it is an update."""
-    try:
-        update = json.loads(body or b"")
-    except (ValueError, UnicodeDecodeError) as error:
-        raise BadRequest(f"the body is not valid JSON ({error})") from None
+    """A webhook call's body, if it is an update (read by the edge's `parse_json`)."""
+    update = parse_json(body)
     if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
         raise BadRequest("not a Telegram update: no whole-number update_id")
     return update

@@ -39,11 +39,11 @@ from bot.channels.base import (
     ChannelAdapter,
     handler,
     message_json,
-    optional_id_field,
-    read_json_object,
+    read_body,
     register,
-    text_field,
 )
+from bot.web.schemas import WEBCHAT_ACKS, WEBCHAT_CONTACT, WEBCHAT_MESSAGE
+from bot.web.validation import id_argument
 from core.customers import Contact, check_name, parse_contact
 from core.errors import BadRequest, CannotPush, NotFound
 from core.messages import Inbound, StoredMessage, Thread
@@ -52,7 +52,6 @@ STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 CHAT_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 LANGUAGE = re.compile(r"[a-z]{2,3}")
 HEARTBEAT_SECONDS = 15.0
-MAX_ACKS = 500
 
 
 @register
@@ -80,14 +79,14 @@ class WebChatChannel(ChannelAdapter):
 
     async def post_message(self, request: Request) -> HTTPResponse:
         """A customer's message; the bot's answers come back in the response."""
-        body = read_json_object(request, required=("chat_id", "text"), optional=("message_id",))
-        chat_id = _chat_id(body.get("chat_id"))
+        body = read_body(request, WEBCHAT_MESSAGE)
+        chat_id = body["chat_id"]
         inbound = Inbound(
             channel=self.name,
             chat_id=chat_id,
             sender_id=chat_id,
-            text=text_field(body, "text"),
-            message_id=optional_id_field(body, "message_id"),
+            text=body["text"],
+            message_id=body.get("message_id"),
             metadata=_language(request),
         )
         # Delivered once the page acknowledges them, not when the response leaves.
@@ -102,26 +101,18 @@ class WebChatChannel(ChannelAdapter):
 
     async def acknowledge(self, request: Request) -> HTTPResponse:
         """The page showed these messages: they are delivered."""
-        body = read_json_object(request, required=("chat_id", "ids"), optional=())
-        chat_id = _chat_id(body.get("chat_id"))
-        ids = body.get("ids")
-        if not isinstance(ids, list) or len(ids) > MAX_ACKS:
-            raise BadRequest(f"field 'ids' must be a list of at most {MAX_ACKS} message ids")
-        if not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids):
-            raise BadRequest("field 'ids' must hold message ids (whole numbers above 0)")
+        body = read_body(request, WEBCHAT_ACKS)
+        chat_id, ids = body["chat_id"], body["ids"]
         marked = await self.pipeline.store.outbox.acknowledge(self.name, chat_id, ids)
         return response.json({"acknowledged": marked})
 
     async def list_messages(self, request: Request) -> HTTPResponse:
         """The open thread's transcript (after a message id, if given)."""
-        thread = await self.pipeline.store.threads.open_thread(
-            self.name, _chat_id(request.args.get("chat_id"))
-        )
+        chat_id, after = _chat_id(request.args.get("chat_id")), _after(request)
+        thread = await self.pipeline.store.threads.open_thread(self.name, chat_id)
         if thread is None:
             return response.json({"messages": [], "contact_form": None})
-        messages = await self.pipeline.store.messages.transcript(
-            thread.id, after_id=_after(request)
-        )
+        messages = await self.pipeline.store.messages.transcript(thread.id, after_id=after)
         return response.json(
             {
                 "messages": [message_json(m) for m in messages],
@@ -131,10 +122,10 @@ class WebChatChannel(ChannelAdapter):
 
     async def leave_contact(self, request: Request) -> HTTPResponse:
         """The name and the e-mail address or Telegram username the customer left."""
-        body = read_json_object(request, required=("chat_id",), optional=("name", "contact"))
-        chat_id = _chat_id(body.get("chat_id"))
-        name = _name(_optional_text(body, "name")) or None
-        typed = _optional_text(body, "contact").strip()
+        body = read_body(request, WEBCHAT_CONTACT)
+        chat_id = body["chat_id"]
+        name = _name(body.get("name") or "") or None
+        typed = (body.get("contact") or "").strip()
         contact = _contact(typed) if typed else None
         if name is None and contact is None:
             raise BadRequest("leave a name, an e-mail address or a Telegram username")
@@ -220,11 +211,6 @@ def _chat_id(value: Any) -> str:
     return value
 
 
-def _optional_text(body: dict[str, Any], key: str) -> str:
-    """An optional string field, "" when absent or null."""
-    return text_field(body, key) if body.get(key) is not None else ""
-
-
 def _contact(typed: str) -> Contact:
     try:
         return parse_contact(typed)
@@ -248,6 +234,4 @@ def _language(request: Request) -> dict[str, Any]:
 
 def _after(request: Request) -> int:
     raw = request.args.get("after") or request.headers.get("last-event-id") or "0"
-    if not raw.isdigit():
-        raise BadRequest(f"'after' must be a message id (a whole number), got {raw!r}")
-    return int(raw)
+    return id_argument("after", raw)

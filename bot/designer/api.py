@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
-from bot.channels.base import read_json_object, text_field
+from bot.channels.base import read_body
 from bot.designer import workbench
 from bot.designer.inbox import ReviewStore, Suggestion, group, suggestions
 from bot.designer.training import TrainingJob
@@ -38,6 +38,7 @@ from bot.errors import BadRequest, EngineUnavailable, ModelMissing
 from bot.validation import has_errors, project_problems, summary, validate_project
 from bot.web.access import allow, caller
 from bot.web.agents_api import AgentsApi
+from bot.web.schemas import INBOX_ASSIGN, INBOX_DISMISS, TEMPLATE_TEXTS
 from core.access import DESIGNERS
 
 if TYPE_CHECKING:
@@ -115,13 +116,9 @@ class DesignerApi:
     async def assign(self, request: Request) -> HTTPResponse:
         """Write messages as examples of an intent (a new one with `new: true`)."""
         actor = caller(request)
-        body = read_json_object(
-            request,
-            required=("message_ids", "intent"),
-            optional=("new", "despite_warnings", "answer"),
-        )
+        body = read_body(request, INBOX_ASSIGN)
         ids = _ids(body)
-        intent = text_field(body, "intent")
+        intent = body["intent"]
         create, despite = _flag(body, "new"), _flag(body, "despite_warnings")
         low = self.runtime.settings.designer.low_confidence
         missed = await self._reviews.missed_by_id(ids, low)
@@ -170,7 +167,7 @@ class DesignerApi:
     async def dismiss(self, request: Request) -> HTTPResponse:
         """Take messages out of the inbox without using them."""
         actor = caller(request)
-        ids = _ids(read_json_object(request, required=("message_ids",), optional=()))
+        ids = _ids(read_body(request, INBOX_DISMISS))
         await self._reviews.missed_by_id(ids, self.runtime.settings.designer.low_confidence)
         await self._reviews.record(ids, actor.id, "dismissed")
         return response.json({"reviewed": len(ids)})
@@ -189,10 +186,8 @@ class DesignerApi:
 
     async def set_template(self, request: Request, name: str) -> HTTPResponse:
         """Set a template's texts in one language; it shows after the next training."""
-        body = read_json_object(
-            request, required=("language", "texts"), optional=("remove_variants",)
-        )
-        language = text_field(body, "language")
+        body = read_body(request, TEMPLATE_TEXTS)
+        language = body["language"]
         texts = body["texts"]
         if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
             raise BadRequest("'texts' must be a list of strings")

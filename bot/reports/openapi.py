@@ -5,11 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from bot.reports.report import SECTIONS
+from bot.reports.threads import MAX_PAGE_SIZE
+from bot.web.openapi import COMMON_ERRORS, id_parameter
+from bot.web.validation import MAX_ID, MIN_ID
+
+NAME = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"}
+SEARCH_TEXT = {"type": "string", "maxLength": 200}
+DAY = {"type": "string", "format": "date"}
+STATES = ["bot", "queued", "with_agent", "resolved"]
+_ONE_SECTION = f"({'|'.join(SECTIONS)})"
+SECTION_LIST = {"type": "string", "pattern": f"^{_ONE_SECTION}(,{_ONE_SECTION})*$"}
 
 
-def _query(name: str, description: str, kind: str = "string") -> dict[str, Any]:
+def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": {"type": kind}}  # fmt: skip
+            "schema": schema}  # fmt: skip
+
+
+def _integer(low: int, high: int) -> dict[str, Any]:
+    return {"type": "integer", "minimum": low, "maximum": high}
 
 
 def _errors(*codes: str) -> dict[str, Any]:
@@ -17,20 +31,21 @@ def _errors(*codes: str) -> dict[str, Any]:
 
 
 FILTER = [
-    _query("from", "first day, YYYY-MM-DD (UTC); default: 6 days before `to`"),
-    _query("to", "last day, included; default: today"),
-    _query("channel", "only this channel"),
-    _query("team", "only threads of this team"),
-    _query("agent", "only threads of this agent (login)"),
-    _query("language", "only threads in this language"),
-]
+    _query("from", "first day (UTC), not after `to`, at most ten years before it; "
+           "default: 6 days before `to`", DAY),
+    _query("to", "last day, included; default: today", DAY),
+    _query("channel", "only this channel", NAME),
+    _query("team", "only threads of this team", NAME),
+    _query("agent", "only threads of this agent (login)", NAME),
+    _query("language", "only threads in this language", NAME),
+]  # fmt: skip
 SEARCH = [
-    _query("customer", "part of the customer's name or channel id"),
-    _query("q", "words in the messages"),
-    _query("rating", "1 to 5", "integer"),
-    _query("state", "bot, queued, with_agent or resolved"),
-    _query("limit", "page size, 1-200 (default 50)", "integer"),
-    _query("before", "the `next_before` of the previous page", "integer"),
+    _query("customer", "part of the customer's name or channel id", SEARCH_TEXT),
+    _query("q", "words in the messages", SEARCH_TEXT),
+    _query("rating", "1 to 5", _integer(1, 5)),
+    _query("state", "the thread's state", {"type": "string", "enum": STATES}),
+    _query("limit", "page size (default 50)", _integer(1, MAX_PAGE_SIZE)),
+    _query("before", "the `next_before` of the previous page", _integer(MIN_ID, MAX_ID)),
 ]
 ROLES = "Supervisors and managers (managers get no example messages)."
 
@@ -42,7 +57,7 @@ def _get(summary: str, parameters: list[dict[str, Any]], content: str = "applica
             "parameters": parameters,
             "responses": {
                 "200": {"description": "done", "content": {content: {}}},
-                **_errors("400", "401", "403", "404"),
+                **_errors(*COMMON_ERRORS),
             },
         }
     }
@@ -51,12 +66,17 @@ def _get(summary: str, parameters: list[dict[str, Any]], content: str = "applica
 REPORT_PATHS: dict[str, Any] = {
     "/agents/api/reports": _get(
         f"The care report: every section, or those in `sections` (comma-separated). {ROLES}",
-        [*FILTER, _query("sections", f"some of: {', '.join(SECTIONS)}")],
+        [*FILTER, _query("sections", f"some of: {', '.join(SECTIONS)}", SECTION_LIST)],
     ),
     "/agents/api/reports/{section}": {
         **_get(f"One section of the report: {', '.join(SECTIONS)}. {ROLES}", FILTER),
         "parameters": [
-            {"name": "section", "in": "path", "required": True, "schema": {"type": "string"}}
+            {
+                "name": "section",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "enum": list(SECTIONS)},
+            }
         ],
     },
     "/agents/api/reports/threads": _get(
@@ -69,8 +89,6 @@ REPORT_PATHS: dict[str, Any] = {
     ),
     "/agents/api/reports/threads/{thread_id}": {
         **_get("A thread's transcript (supervisors only)", []),
-        "parameters": [
-            {"name": "thread_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-        ],
+        "parameters": [id_parameter("thread_id")],
     },
 }

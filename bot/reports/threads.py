@@ -19,6 +19,7 @@ from bot.reports.filters import ReportFilter
 from bot.reports.sql import seconds_between
 from bot.store.repository import as_utc
 from bot.store.schema import agents, customers, messages, threads
+from bot.web.validation import MAX_ID, MIN_ID
 
 T = threads.c
 PAGE_SIZE = 50
@@ -62,7 +63,7 @@ class ThreadSearch:
             rating=rating,
             state=state,
             limit=limit,
-            before_id=_int(text("before"), "before", 1, 2**62),
+            before_id=_int(text("before"), "before", MIN_ID, MAX_ID),
         )
 
 

@@ -20,7 +20,8 @@ from sanic.response import HTTPResponse
 
 from bot.web.access import allow, caller
 from bot.web.auth import Authenticator
-from bot.web.requests import message_json, read_json_object, text_field
+from bot.web.requests import message_json, read_body
+from bot.web.schemas import AGENT_TEXT, TRANSFER
 from core.access import PEOPLE, THREAD
 from core.actors import Actor
 from core.customers import CustomerProfile
@@ -125,7 +126,7 @@ class AgentsApi:
     async def transfer(self, request: Request, thread_id: int) -> HTTPResponse:
         """Give the thread to another agent (`agent`: login) or team (`team`)."""
         actor = caller(request)
-        body = read_json_object(request, required=(), optional=("agent", "team", "reason"))
+        body = read_body(request, TRANSFER)
         thread = await self.service.actions.transfer(
             actor,
             thread_id,
@@ -171,10 +172,7 @@ class AgentsApi:
                     await stream.send(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n")
 
     def _text(self, request: Request) -> str:
-        body = read_json_object(request, required=("text",), optional=())
-        text = text_field(body, "text").strip()
-        if not text:
-            raise BadRequest("the text is empty")
+        text: str = read_body(request, AGENT_TEXT)["text"].strip()
         limit = self.service.max_text_chars
         if len(text) > limit:
             raise BadRequest(f"the text is {len(text)} characters long; the limit is {limit}")

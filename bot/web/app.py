@@ -19,6 +19,7 @@ from bot.web.agents_api import AgentsApi
 from bot.web.console_api import ConsoleApi
 from bot.web.health import dependencies, outage_response, unavailable_dependency
 from bot.web.people_api import PeopleApi
+from bot.web.validation import check_path_and_query
 from core.access import public
 from core.errors import BotError, NotFound
 
@@ -78,6 +79,8 @@ def create_app(settings: Settings, model_path: Path, *, name: str = "fernhill_ca
     app.add_route(allow(HEALTH, home), "/", methods=["GET"])
     unknown = allow(CUSTOMERS, unknown_channel)
     app.add_route(unknown, "/webhooks/<channel>/webhook", methods=["GET", "POST"])
+    # Path ids and query text are checked first: `authorize` looks threads up by id.
+    app.register_middleware(_check_path_and_query, "request")
     app.register_middleware(authorize, "request")  # every route's `Access`, before it runs
     app.error_handler.add(BotError, _bot_error)
     app.error_handler.add(SanicException, _sanic_error)
@@ -120,7 +123,14 @@ async def _sanic_error(request: Request, error: Exception) -> HTTPResponse:
     if status == 413:
         limit = request.app.config.REQUEST_MAX_SIZE
         message = f"the request body is over the limit of {limit} bytes"
-    return response.json({"error": message}, status=status)
+    # A 405 carries `Allow`, as sanic's exceptions give it in their headers.
+    headers = getattr(error, "headers", None)
+    return response.json({"error": message}, status=status, headers=headers)
+
+
+async def _check_path_and_query(request: Request) -> None:
+    """Path ids in the store's range and storable text, before any handler runs."""
+    check_path_and_query(request.match_info, request.args)
 
 
 async def _unexpected_error(request: Request, error: Exception) -> HTTPResponse:

@@ -29,7 +29,8 @@ from sanic.response import HTTPResponse
 from bot.web.access import allow, caller
 from bot.web.agents_api import AgentsApi, actor_json
 from bot.web.auth import check_same_origin
-from bot.web.requests import read_json_object, text_field
+from bot.web.requests import read_body
+from bot.web.schemas import SIGN_IN, SNIPPET
 from core.access import PEOPLE, THREAD, public
 from core.actors import Actor, Snippet
 from core.errors import BadRequest, NotFound, Unauthorized
@@ -42,7 +43,7 @@ MAX_TITLE_CHARS = 128
 MAX_LOGIN_CHARS = 64
 PREVIEW_CHARS = 140
 CONSOLE_PAGE = public("the console's page; it asks for a sign-in itself")
-SIGN_IN = public("signing in: throttled, audited")
+SIGNING_IN = public("signing in: throttled, audited")
 SIGN_OUT = public("ends the caller's own session, if the request carries one")
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
@@ -71,7 +72,7 @@ class ConsoleApi:
         page.static("/static/base.css", str(BASE_STYLES), name="base_styles")
         page.static("/static", str(PAGE))
         api = Blueprint("agents_console_api", url_prefix="/agents/api")
-        api.add_route(allow(SIGN_IN, self.sign_in), "/session", methods=["POST"])
+        api.add_route(allow(SIGNING_IN, self.sign_in), "/session", methods=["POST"])
         api.add_route(allow(SIGN_OUT, self.sign_out), "/session", methods=["DELETE"])
         api.add_route(allow(PEOPLE, self.teams), "/teams", methods=["GET"])
         api.add_route(allow(PEOPLE, self.canned), "/canned", methods=["GET"])
@@ -92,8 +93,8 @@ class ConsoleApi:
     async def sign_in(self, request: Request) -> HTTPResponse:
         """Check a login and password; the session secret goes only into the cookie."""
         check_same_origin(request)
-        body = read_json_object(request, required=("login", "password"), optional=())
-        login, password = text_field(body, "login").strip(), text_field(body, "password")
+        body = read_body(request, SIGN_IN)
+        login, password = body["login"].strip(), body["password"]
         if not login or not password:
             raise BadRequest("enter your login and your password")
         if len(login) > MAX_LOGIN_CHARS or len(password) > 1024:
@@ -147,8 +148,8 @@ class ConsoleApi:
     async def add_snippet(self, request: Request) -> HTTPResponse:
         """Save a snippet for the caller."""
         actor = caller(request)
-        body = read_json_object(request, required=("title", "text"), optional=())
-        title, text = text_field(body, "title").strip(), text_field(body, "text").strip()
+        body = read_body(request, SNIPPET)
+        title, text = body["title"].strip(), body["text"].strip()
         if not title or not text:
             raise BadRequest("a snippet needs a title and a text")
         if len(title) > MAX_TITLE_CHARS:

@@ -4,28 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.web import schemas
+from bot.web.validation import MAX_ID, MIN_ID, Body
 
-def _body(properties: dict[str, str], required: list[str]) -> dict[str, Any]:
-    schema = {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
-            name: {"type": "string", "description": d} for name, d in properties.items()
-        },
-        "required": required,
-    }
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
+# Every operation can answer these: bad input, no or wrong credentials, a role that may
+# not, an unknown thread, a method the path does not take (with `Allow`), a body over
+# `server.max_request_bytes`, an engine or a store not ready.
+COMMON_ERRORS = ("400", "401", "403", "404", "405", "413", "503")
+
+
+def _body(schema: Body) -> dict[str, Any]:
+    content = {"application/json": {"schema": schema.json_schema()}}
+    return {"required": True, "content": content}
+
+
+def id_parameter(name: str) -> dict[str, Any]:
+    """A path id: a whole number within the store's id column."""
+    schema = {"type": "integer", "minimum": MIN_ID, "maximum": MAX_ID}
+    return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
 def _operation(summary: str, ok: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "summary": summary,
         "responses": {
-            ok: {"description": "done", "content": {"application/json": {}}},
-            "400": {"$ref": "#/components/responses/Error"},
-            "401": {"$ref": "#/components/responses/Error"},
-            "403": {"$ref": "#/components/responses/Error"},
-            "404": {"$ref": "#/components/responses/Error"},
+            ok: {"description": "done"}
+            if ok == "204"
+            else {"description": "done", "content": {"application/json": {}}},
+            **{code: {"$ref": "#/components/responses/Error"} for code in COMMON_ERRORS},
             "409": {"$ref": "#/components/responses/Error"},
         },
     }
@@ -34,15 +40,15 @@ def _operation(summary: str, ok: str, body: dict[str, Any] | None = None) -> dic
     return operation
 
 
-_THREAD_ID = [{"name": "thread_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-_TEXT = _body({"text": "the message"}, ["text"])
+_THREAD_ID = [id_parameter("thread_id")]
+_TEXT = _body(schemas.AGENT_TEXT)
 
 
 def _sign_in() -> dict[str, Any]:
     operation = _operation(
         "Sign in to the console: sets an HttpOnly session cookie; 429 after repeated failures",
         "200",
-        _body({"login": "the agent's login", "password": "their password"}, ["login", "password"]),
+        _body(schemas.SIGN_IN),
     )
     operation["responses"]["429"] = {"$ref": "#/components/responses/Error"}
     return {**operation, "security": []}
@@ -91,7 +97,7 @@ OPENAPI: dict[str, Any] = {
             "post": _operation(
                 "Set presence; offline re-queues the agent's threads; online off shift is 409",
                 "200",
-                _body({"presence": "online, away or offline"}, ["presence"]),
+                _body(schemas.PRESENCE),
             )
         },
         "/agents/api/heartbeat": {
@@ -120,7 +126,7 @@ OPENAPI: dict[str, Any] = {
         "/agents/api/threads/{thread_id}/transfer": _thread_action(
             "Give the thread to another agent or team",
             "200",
-            _body({"agent": "an agent's login", "team": "a team's name", "reason": "why"}, []),
+            _body(schemas.TRANSFER),
         ),
         "/agents/api/threads/{thread_id}/resolve": _thread_action(
             "Resolve; the customer is asked for a 1-5 rating"
@@ -156,18 +162,11 @@ OPENAPI: dict[str, Any] = {
             "post": _operation(
                 "Save a snippet",
                 "201",
-                _body({"title": "a short name", "text": "the answer"}, ["title", "text"]),
+                _body(schemas.SNIPPET),
             ),
         },
         "/agents/api/snippets/{snippet_id}": {
-            "parameters": [
-                {
-                    "name": "snippet_id",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "integer"},
-                },
-            ],
+            "parameters": [id_parameter("snippet_id")],
             "delete": _operation("Delete one of the caller's snippets", "204"),
         },
         "/agents/api/events": {

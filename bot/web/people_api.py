@@ -16,7 +16,8 @@ from sanic.response import HTTPResponse
 from bot.web.access import allow, caller
 from bot.web.agents_api import AgentsApi, actor_json
 from bot.web.openapi import OPENAPI
-from bot.web.requests import read_json_object, text_field
+from bot.web.requests import read_body
+from bot.web.schemas import PRESENCE
 from core.access import PEOPLE, SIGNED_IN, SUPERVISORS, public
 from core.actors import Presence
 from core.errors import BadRequest
@@ -52,8 +53,7 @@ class PeopleApi:
     async def presence(self, request: Request) -> HTTPResponse:
         """Set the caller's presence: online, away or offline."""
         actor = caller(request)
-        body = read_json_object(request, required=("presence",), optional=())
-        value = text_field(body, "presence")
+        value = read_body(request, PRESENCE)["presence"]
         try:
             presence = Presence(value)
         except ValueError:
