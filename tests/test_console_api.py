@@ -273,7 +273,7 @@ def test_signing_out_gives_the_agents_threads_to_someone_there(server: LiveServe
     assert beat == {"presence": "online", "next_heartbeat_seconds": 20.0}
     ben.call("POST", "/presence", presence="online")
 
-    ana.call("DELETE", "/session")
+    ana.call("DELETE", "/session", 204)
 
     presence = {a["login"]: a["presence"] for a in sam.call("GET", "/agents")}
     assert presence["ana"] == "offline" and presence["ben"] == "online"

@@ -78,9 +78,11 @@ def test_a_foreign_rasa_project_is_trained_and_answers_unchanged(
 def test_the_handoff_speaks_with_built_in_texts_when_the_domain_has_none(
     server: LiveServer,
 ) -> None:
-    (notice,) = say(server, "lee", "I want to talk to a real person please")
+    notices = say(server, "lee", "I want to talk to a real person please")
     defaults = {DEFAULT_TEXTS[name].split("{")[0][:30] for name in DEFAULT_TEXTS}
-    assert any(notice.startswith(start) for start in defaults), notice
+    assert notices  # when, then (nobody being online) how to leave a contact
+    for notice in notices:
+        assert any(notice.startswith(start) for start in defaults), notice
 
 
 def test_validate_runs_rasas_checks_and_ours_on_a_foreign_project(project: Path) -> None:

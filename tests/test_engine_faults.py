@@ -78,7 +78,9 @@ def test_an_action_that_raises_gets_an_apology_and_a_person(server: LiveServer) 
     answer = texts(say(server, sender, "¿tenéis helechos en stock?"))
 
     assert answer[0] == DEFAULT_TRANSLATIONS["es"]["utter_handoff_bot_failed"]
-    assert len(answer) == 2  # then where the thread went (nobody is online: when)
+    # then where the thread went (nobody is online: when) and how to leave a contact
+    assert len(answer) == 3
+    assert answer[2] == DEFAULT_TRANSLATIONS["es"]["utter_handoff_leave_contact"]
     card = queue_card(server, sender)
     assert card["state"] == "queued" and card["language"] == "es"
     reason = card["escalation"]["reason"]

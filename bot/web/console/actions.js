@@ -64,7 +64,10 @@ ui.claim.addEventListener("click", () => move(ui.claim, "claim", {
   shown: (threadId) => store.emit("claimed", threadId),
 }));
 
-ui.handBack.addEventListener("click", () => move(ui.handBack, "hand-back"));
+// A thread the bot holds is for supervisors only: it leaves an agent's view.
+ui.handBack.addEventListener("click", () => move(ui.handBack, "hand-back", {
+  moved: () => store.set({ handedBack: true }),
+}));
 
 ui.resolve.addEventListener("click", () => {
   const thread = store.state.thread;

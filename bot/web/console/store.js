@@ -39,4 +39,5 @@ export const store = createStore({
   openId: null,
   thread: null, // the open thread as the server sent it, or with state "gone"
   takenBy: null, // who took the open thread from under us, from the event stream
+  handedBack: false, // the caller just handed the open thread back to the bot
 });

@@ -77,9 +77,21 @@ export async function reloadThread() {
     throw error;
   }
   if (!current()) return;
-  ui.notice.hidden = true;
+  store.set({ handedBack: false });
+  showWhoHolds(thread);
   store.set({ thread });
   renderThread(thread, past);
+}
+
+/** A colleague's thread can be read, not acted on: the notice says whose it is. */
+function showWhoHolds(thread) {
+  const me = store.state.me;
+  const othersThread = thread.agent_id !== null && thread.agent_id !== me?.id;
+  const readOnly = (thread.allowed_actions || []).length === 0;
+  ui.notice.hidden = !(othersThread && readOnly && thread.agent);
+  if (!ui.notice.hidden) {
+    ui.notice.textContent = `This thread is now with ${thread.agent}. You can no longer act on it.`;
+  }
 }
 
 onRefresh("thread", reloadThread);
@@ -88,10 +100,14 @@ store.on("taken", (agentId) => store.set({ takenBy: nameOfId(agentId) }));
 
 /** The open thread went to someone else (or away): keep the transcript, stop acting on it. */
 function lostThread(error) {
-  const { takenBy, thread, openId } = store.state;
-  ui.notice.textContent = takenBy
-    ? `This thread is now with ${takenBy}. You can no longer act on it.`
-    : `${error.message}.`.replace(/\.\.$/, ".");
+  const { takenBy, handedBack, thread, openId } = store.state;
+  if (takenBy) {
+    ui.notice.textContent = `This thread is now with ${takenBy}. You can no longer act on it.`;
+  } else if (handedBack) {
+    ui.notice.textContent = "You handed this thread back to the bot: it leaves your view.";
+  } else {
+    ui.notice.textContent = `${error.message}.`.replace(/\.\.$/, ".");
+  }
   ui.notice.hidden = false;
   if (!thread) ui.title.textContent = `Thread ${openId}`;
   store.set({ thread: thread ? { ...thread, state: "gone" } : null });
