@@ -21,6 +21,8 @@ def test_a_hand_back_then_routine_questions_stay_with_the_bot(
     for question in ("Quels sont vos horaires d'ouverture ?", "how much is delivery?"):
         answers = customer.texts(question)
         assert answers, question
-    events = [e["event"] for e in ana.thread(thread["id"])["events"]]
+    # The bot's thread again, so for supervisors only.
+    ana.call("GET", f"/threads/{thread['id']}", 404)
+    events = [e["event"] for e in team["sam"].thread(thread["id"])["events"]]
     assert events == ["escalate", "assign", "hand_back"]  # no second escalation
     assert not [t for t in ana.queue() if t["chat_id"] == customer.sender]

@@ -164,7 +164,7 @@ def test_ratings_in_words_are_stored_in_every_language(live_server: LiveServer, 
         question, thanks = customer.texts(rating)
         assert matches(question, "utter_handoff_resolved", language, agent="Sam"), question
         assert matches(thanks, "utter_rating_thanks", language), thanks
-        assert ana.call("GET", f"/threads/{thread['id']}")["rating"] == expected
+        assert sam.call("GET", f"/threads/{thread['id']}")["rating"] == expected
 
 
 def test_a_reply_after_the_resolve_that_is_no_rating_starts_a_new_conversation(
