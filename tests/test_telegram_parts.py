@@ -83,9 +83,15 @@ def test_wrong_options_name_the_file_and_the_key(
         read_options(options, "config/bot.yml")
 
 
-def test_several_workers_need_the_webhook() -> None:
+def test_several_workers_need_the_webhook(tmp_path: Path) -> None:
+    endpoints = tmp_path / "endpoints.yml"  # stores that several workers can share
+    endpoints.write_text(
+        "tracker_store: {type: SQL, dialect: postgresql, url: db, db: rasa}\n"
+        "lock_store: {type: redis, url: r}\n"
+    )
     environ = {"TELEGRAM_BOT_TOKEN": TOKEN, "BOT_SERVER_WORKERS": "2"}
     environ.update(BOT_EVENTS_REDIS_URL="redis://r", BOT_DATABASE_URL="postgresql://db/bot")
+    environ.update(BOT_ENGINE_ENDPOINTS=str(endpoints))
     with pytest.raises(ConfigError, match=r"channels\.telegram\.mode: several workers"):
         build_channels(load_settings("config/bot.yml", environ=environ))
 
