@@ -132,6 +132,7 @@ async def start_services(
         threads=store.threads,
         messages=store.messages,
         agents=store.agents,
+        credentials=store.credentials,
         templates=templates,
         events=events,
         deliver=deliver,
@@ -161,7 +162,7 @@ async def start_services(
     )
     auth = Authenticator(
         handoff.directory,
-        store.agents,
+        store.credentials,
         handoff_settings.console,
         failures=sign_in_failures(settings, store),
         audit=store.audit,

@@ -161,7 +161,7 @@ class MessageStore(Protocol):
 
 
 class AgentStore(Protocol):
-    """Agents, their presence, credentials, sessions and snippets (`bot.store.agents`)."""
+    """Agents, their presence and snippets (`bot.store.agents`)."""
 
     async def sync_agents(self, logins: Iterable[str]) -> dict[str, int]:
         """Give every configured agent a row; their ids by login."""
@@ -180,6 +180,22 @@ class AgentStore(Protocol):
     ) -> None:
         """Record that an agent's console or client was heard from."""
         ...
+
+    async def snippets(self, agent_id: int) -> list[Snippet]:
+        """An agent's snippets."""
+        ...
+
+    async def add_snippet(self, agent_id: int, title: str, text: str) -> Snippet:
+        """Save a snippet."""
+        ...
+
+    async def delete_snippet(self, agent_id: int, snippet_id: int) -> bool:
+        """Delete one of the agent's snippets."""
+        ...
+
+
+class CredentialStore(Protocol):
+    """Agents' API tokens, console passwords and sessions (`bot.store.credentials`)."""
 
     async def add_credential(
         self, agent_id: int, kind: str, secret_hash: str, expires_at: datetime | None = None
@@ -213,18 +229,6 @@ class AgentStore(Protocol):
 
     async def delete_expired_sessions(self, before: datetime) -> None:
         """Forget sessions expired before the moment."""
-        ...
-
-    async def snippets(self, agent_id: int) -> list[Snippet]:
-        """An agent's snippets."""
-        ...
-
-    async def add_snippet(self, agent_id: int, title: str, text: str) -> Snippet:
-        """Save a snippet."""
-        ...
-
-    async def delete_snippet(self, agent_id: int, snippet_id: int) -> bool:
-        """Delete one of the agent's snippets."""
         ...
 
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from core.actors import Actor, Presence
 from core.errors import NotFound, Unauthorized
-from core.ports import AgentStore
+from core.ports import AgentStore, CredentialStore
 from handoff.passwords import hash_secret
 from handoff.routing import AgentSnapshot
 from handoff.settings import AgentSettings, HandoffSettings
@@ -15,9 +15,12 @@ from handoff.settings import AgentSettings, HandoffSettings
 class AgentDirectory:
     """The agents of `config/handoff.yml`, matched with their rows in the store."""
 
-    def __init__(self, settings: HandoffSettings, agents: AgentStore) -> None:
+    def __init__(
+        self, settings: HandoffSettings, agents: AgentStore, credentials: CredentialStore
+    ) -> None:
         self.settings = settings
         self.agents = agents
+        self.credentials = credentials
         self._ids: dict[str, int] = {}
 
     async def start(self) -> None:
@@ -44,7 +47,7 @@ class AgentDirectory:
 
     async def authenticate(self, token: str, now: datetime) -> Actor:
         """The agent a bearer token belongs to, if it has not expired by `now`."""
-        actor = self.actor_by_id(await self.agents.agent_for_token(token, now))
+        actor = self.actor_by_id(await self.credentials.agent_for_token(token, now))
         if actor is None:
             raise Unauthorized("the token is unknown, expired or revoked")
         return actor
@@ -52,7 +55,7 @@ class AgentDirectory:
     async def issue_token(self, login: str, token: str, now: datetime) -> datetime:
         """Store a new bearer token (hashed) for an agent; when it expires."""
         expires_at = now + timedelta(days=self.settings.console.token_days)
-        await self.agents.add_credential(
+        await self.credentials.add_credential(
             self.actor(login).id, "token", hash_secret(token), expires_at
         )
         return expires_at

@@ -18,7 +18,7 @@ from __future__ import annotations
 from core.actors import Actor
 from core.clock import Clock, utcnow
 from core.messages import StoredMessage, Thread
-from core.ports import AgentStore, Deliver, Events, MessageStore, ThreadStore
+from core.ports import AgentStore, CredentialStore, Deliver, Events, MessageStore, ThreadStore
 from handoff.agent_actions import AgentActions
 from handoff.assignment import Router
 from handoff.availability import PresenceService, SlaWatch
@@ -39,6 +39,7 @@ class Handoff:
         threads: ThreadStore,
         messages: MessageStore,
         agents: AgentStore,
+        credentials: CredentialStore,
         templates: Templates,
         events: Events,
         deliver: Deliver,
@@ -50,7 +51,7 @@ class Handoff:
         self.messages = messages
         self.events = events
         self.max_text_chars = max_text_chars
-        self.directory = AgentDirectory(settings, agents)
+        self.directory = AgentDirectory(settings, agents, credentials)
         self.moves = ThreadMoves(threads, self.directory, events, clock)
         self.notices = Notices(templates, messages, deliver)
         self.router = Router(settings, self.directory, self.moves, self.notices)

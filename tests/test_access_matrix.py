@@ -252,7 +252,7 @@ async def issue_tokens(server: LiveServer) -> dict[str, str]:
         expires = datetime.now(timezone.utc) + timedelta(days=1)
         for caller, login in LOGINS.items():
             tokens[caller] = secrets.token_urlsafe(24)
-            await store.agents.add_credential(
+            await store.credentials.add_credential(
                 ids[login], "token", hash_secret(tokens[caller]), expires
             )
     finally:

@@ -1,4 +1,5 @@
-"""The direction of imports: core <- handoff <- bot, channels never on handoff.
+"""The direction of imports: core <- handoff <- bot, channels never on handoff; and no
+module over 400 lines, no class over 15 public methods (issue 13's figures).
 
 Imports are read with `ast` (all of them, also inside functions and under
 TYPE_CHECKING), so a cycle cannot hide in a lazy import.
@@ -11,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from scripts.architecture_figures import cycles, package_graph
+from scripts.architecture_figures import (
+    MAX_LINES,
+    MAX_PUBLIC_METHODS,
+    cycles,
+    long_modules,
+    package_graph,
+    wide_classes,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,3 +79,29 @@ def test_the_core_uses_only_the_standard_library() -> None:
     import sys
 
     assert {n for n in outside if n not in sys.stdlib_module_names} <= allowed_third_party
+
+
+def test_no_module_is_over_the_line_limit() -> None:
+    assert long_modules() == []
+
+
+def test_no_class_has_more_public_methods_than_the_limit() -> None:
+    assert wide_classes() == []
+
+
+def test_the_size_checks_find_a_long_module_and_a_wide_class(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scripts.architecture_figures as figures
+
+    package = tmp_path / "bot"
+    package.mkdir()
+    methods = "".join(f"    def m{n}(self) -> None: ...\n" for n in range(MAX_PUBLIC_METHODS + 1))
+    (package / "wide.py").write_text(f"class Wide:\n{methods}    def _private(self) -> None: ...\n")
+    (package / "narrow.py").write_text("class Narrow:\n    def one(self) -> None: ...\n")
+    (package / "long.py").write_text("x = 1\n" * (MAX_LINES + 1))
+    (package / "short.py").write_text("x = 1\n" * MAX_LINES)
+    monkeypatch.setattr(figures, "ROOT", tmp_path)
+    monkeypatch.setattr(figures, "PACKAGES", ("bot",))
+    assert figures.wide_classes() == [("bot/wide.py:Wide", MAX_PUBLIC_METHODS + 1)]
+    assert figures.long_modules() == [("bot/long.py", MAX_LINES + 1)]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.errors import BadRequest, NotFound
-from bot.reports import figures
+from bot.reports import figures, staffing
 from bot.reports.filters import ReportFilter, report_filter
 from bot.reports.report import ReportSettings, build_report, build_section
 from bot.reports.sql import from_histogram
@@ -75,7 +75,7 @@ async def test_satisfaction_and_agents(store: Database) -> None:
 async def test_peak_hours_show_where_the_rota_falls_short(store: Database) -> None:
     await fill(store.engine)
     async with store.engine.connect() as conn:
-        peak = await figures.peak_hours(conn, one_day(), handle_time_minutes=6)
+        peak = await staffing.peak_hours(conn, one_day(), handle_time_minutes=6)
     monday = 0
     assert [peak["incoming"][monday][h] for h in (10, 12, 13, 14)] == [2, 2, 1, 1]
     assert [peak["escalations"][monday][h] for h in (12, 13, 14)] == [1, 1, 1]

@@ -5,12 +5,13 @@ The options are in `bot.channels.telegram_options`; a token in the environment
 mode this app serves `POST /webhooks/telegram/webhook` and registers it with Telegram;
 a call without the secret token gets 403.
 
-Each update is handled once, also across a restart: the polling offset and the ids of
-the updates handled (for two days) are kept in `channel_state`, and the store keeps
-one copy of each message. An edited message counts as a new message, marked
-`edited`, since the customer changed what they ask. Answers are sent in order and
-each is marked sent as soon as Telegram confirms it, so a failure leaves the rest
-stored and unsent: they go out with the next message or push to that thread.
+Each update is handled once, also across a restart: the polling offset
+(`bot.channels.telegram_polling`) and the ids of the updates handled (for two days)
+are kept in `channel_state`, and the store keeps one copy of each message. An edited
+message counts as a new message, marked `edited`, since the customer changed what
+they ask. Answers are sent in order and each is marked sent as soon as Telegram
+confirms it, so a failure leaves the rest stored and unsent: they go out with the
+next message or push to that thread.
 """
 
 from __future__ import annotations
@@ -19,25 +20,19 @@ import asyncio
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from weakref import WeakValueDictionary
 
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 from telegram import Bot, Update
-from telegram.error import InvalidToken, RetryAfter, TelegramError
+from telegram.error import InvalidToken, TelegramError
 
 from bot.channels.base import ChannelAdapter, handler, register
 from bot.channels.telegram_desk import AgentsDesk
 from bot.channels.telegram_options import read_options
-from bot.channels.telegram_sending import (
-    Blocked,
-    RetryPolicy,
-    TelegramSender,
-    retry_after_seconds,
-    with_retries,
-)
+from bot.channels.telegram_polling import UPDATE_KEY, UpdatePoller, forget_old_updates
+from bot.channels.telegram_sending import Blocked, RetryPolicy, TelegramSender, with_retries
 from bot.channels.telegram_updates import (
     ALLOWED_UPDATES,
     BlockChange,
@@ -52,7 +47,6 @@ from bot.channels.telegram_updates import (
 from bot.config import Settings
 from bot.pipeline import MessagePipeline
 from bot.store.channel_store import ChannelStore
-from bot.store.repository import utcnow
 from core.errors import BadRequest, CannotPush, ConfigError, Forbidden
 from core.messages import StoredMessage, Thread
 
@@ -62,9 +56,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-OFFSET_KEY = "offset"
-UPDATE_KEY = "update:"  # + update id: handled already
-REMEMBER_UPDATES = timedelta(days=2)  # Telegram keeps an unconfirmed update for one day
 
 
 @register
@@ -82,7 +73,6 @@ class TelegramChannel(ChannelAdapter):
         self._reader: UpdateReader | None = None
         self._sender: TelegramSender | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self._failures: dict[int, int] = {}
         self._update_locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self._send_locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
         self.desk: AgentsDesk | None = None
@@ -117,7 +107,7 @@ class TelegramChannel(ChannelAdapter):
             base_file_url=self.config.base_file_url,
         )
         self._tasks.append(asyncio.create_task(self._run(), name="telegram"))
-        self._tasks.append(asyncio.create_task(self._forget_old_updates()))
+        self._tasks.append(asyncio.create_task(forget_old_updates(self._state)))
 
     async def stop(self) -> None:
         """Stop polling and following events, and close the connections."""
@@ -153,7 +143,10 @@ class TelegramChannel(ChannelAdapter):
             await self._until_done(self._set_webhook, "setWebhook")
         else:
             await self._until_done(self.bot.delete_webhook, "deleteWebhook")
-            await self._poll()
+            poller = UpdatePoller(
+                self.bot, self.state, self.policy, self.config.poll_timeout, self.handle_update
+            )
+            await poller.run()
 
     async def _connect(self) -> bool:
         """Ask Telegram who the bot is, until it answers; False for a refused token."""
@@ -198,61 +191,6 @@ class TelegramChannel(ChannelAdapter):
             except CannotPush as error:
                 logger.error("Telegram: %s; trying again in a minute.", error.message)
                 await asyncio.sleep(60)
-
-    async def _poll(self) -> None:
-        """Long-poll for updates, handling each once and remembering the offset."""
-        saved = await self.state.get(OFFSET_KEY)
-        offset = int(saved) if saved else None
-        failures = 0
-        while True:
-            try:
-                updates = await self.bot.get_updates(
-                    offset=offset, timeout=self.config.poll_timeout, allowed_updates=ALLOWED_UPDATES
-                )
-            except RetryAfter as error:
-                await asyncio.sleep(retry_after_seconds(error))
-                continue
-            except TelegramError as error:
-                failures += 1
-                pause = self.policy.backoff(failures)
-                logger.warning("Telegram getUpdates failed (%s); again in %.1f s.", error, pause)
-                await asyncio.sleep(pause)
-                continue
-            failures = 0
-            for update in updates:
-                if not await self._handle_polled(update):
-                    break  # asked for again from this update on
-                offset = max(offset or 0, update.update_id + 1)
-                await self.state.put(OFFSET_KEY, str(offset))
-
-    async def _handle_polled(self, update: Update) -> bool:
-        """Handle a polled update; False to fetch it again after a pause."""
-        try:
-            await self.handle_update(update)
-        except Exception:
-            failures = self._failures[update.update_id] = (
-                self._failures.get(update.update_id, 0) + 1
-            )
-            if failures >= self.policy.attempts:
-                logger.exception(
-                    "Telegram update %s failed %d times; skipped.", update.update_id, failures
-                )
-                del self._failures[update.update_id]
-                return True
-            logger.exception("Telegram update %s failed; trying again.", update.update_id)
-            await asyncio.sleep(self.policy.backoff(failures))
-            return False
-        self._failures.pop(update.update_id, None)
-        return True
-
-    async def _forget_old_updates(self) -> None:
-        """Hourly, forget the updates handled long enough ago that none can come again."""
-        while True:
-            try:
-                await self.state.forget_older(UPDATE_KEY, utcnow() - REMEMBER_UPDATES)
-            except Exception:
-                logger.exception("Could not forget old Telegram updates; again in an hour.")
-            await asyncio.sleep(3600)
 
     # Receiving
 

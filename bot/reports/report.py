@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.errors import NotFound
-from bot.reports import figures
+from bot.reports import figures, staffing
 from bot.reports.filters import ReportFilter, planned
 from bot.reports.topics import complaint_topics
 
@@ -35,7 +35,7 @@ SECTIONS: dict[str, Section] = {
     "satisfaction": lambda conn, report, _: figures.satisfaction(conn, report),
     "agents": lambda conn, report, s: figures.per_agent(conn, report, s.names),
     "topics": lambda conn, report, _: complaint_topics(conn, report),
-    "peak_hours": lambda conn, report, s: figures.peak_hours(conn, report, s.handle_time_minutes),
+    "peak_hours": lambda conn, report, s: staffing.peak_hours(conn, report, s.handle_time_minutes),
     "public": lambda conn, report, _: figures.public_private(conn, report),
 }
 

@@ -8,6 +8,7 @@ from bot.store.agents import AgentRepository
 from bot.store.answer_claims import AnswerClaims
 from bot.store.audit import AuditRepository
 from bot.store.channel_store import ChannelStore
+from bot.store.credentials import CredentialRepository
 from bot.store.customers import CustomerRepository
 from bot.store.database import create_engine
 from bot.store.messages import MessageRepository
@@ -17,6 +18,7 @@ from bot.store.threads import ThreadRepository
 
 __all__ = [
     "AgentRepository",
+    "CredentialRepository",
     "CustomerRepository",
     "Database",
     "MessageRepository",
@@ -27,8 +29,9 @@ __all__ = [
 class Database:
     """The repositories over one database, one per aggregate.
 
-    `outbox` is the messages' delivery, `claims` who answers a customer message,
-    `sign_in_failures` the failed sign-ins when no Redis is configured.
+    `agents` are the agents' rows and presence, `credentials` their tokens, passwords
+    and console sessions; `outbox` is the messages' delivery, `claims` who answers a
+    customer message, `sign_in_failures` the failed sign-ins when no Redis is configured.
 
     Reviews (`bot.designer.inbox.ReviewStore`) and channels' own state
     (`channel_state`) are built on the same `engine`.
@@ -39,6 +42,7 @@ class Database:
         self.threads = ThreadRepository(engine)
         self.messages = MessageRepository(engine)
         self.agents = AgentRepository(engine)
+        self.credentials = CredentialRepository(engine)
         self.outbox = Outbox(engine)
         self.claims = AnswerClaims(engine, self.messages)
         self.customers = CustomerRepository(engine)

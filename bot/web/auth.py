@@ -26,7 +26,7 @@ from bot.web.sign_in_throttle import SignInThrottle
 from core.actors import Actor
 from core.clock import Clock, utcnow
 from core.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
-from core.ports import AgentStore, AuditLog, SignInFailures
+from core.ports import AuditLog, CredentialStore, SignInFailures
 from handoff.directory import AgentDirectory
 from handoff.passwords import hash_password, hash_secret, verify_password
 from handoff.settings import ConsoleSettings
@@ -54,7 +54,7 @@ class Authenticator:
     def __init__(
         self,
         directory: AgentDirectory,
-        store: AgentStore,
+        store: CredentialStore,
         settings: ConsoleSettings,
         *,
         failures: SignInFailures,

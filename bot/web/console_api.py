@@ -62,7 +62,7 @@ class ConsoleApi:
 
     @property
     def store(self) -> AgentStore:
-        """The agents' repository (sessions, snippets)."""
+        """The agents' repository (their snippets)."""
         return self.agents_api.services.store.agents
 
     def blueprints(self) -> list[Blueprint]:

@@ -118,6 +118,7 @@ async def desk(store: Database) -> AsyncIterator[Desk]:
         threads=store.threads,
         messages=store.messages,
         agents=store.agents,
+        credentials=store.credentials,
         templates=templates,
         events=EventBus(),
         deliver=deliver,

@@ -84,6 +84,7 @@ async def desk(store: Database) -> AsyncIterator[Desk]:
         threads=store.threads,
         messages=store.messages,
         agents=store.agents,
+        credentials=store.credentials,
         templates=Templates({name: [text] for name, text in DEFAULT_TEXTS.items()}),
         events=EventBus(),
         deliver=deliver,

@@ -17,7 +17,7 @@ async def agent_ids(store: Database) -> dict[str, int]:
 
 async def test_a_new_password_revokes_the_old_one(store: Database) -> None:
     ids = await agent_ids(store)
-    console = store.agents
+    console = store.credentials
     assert await console.password_hash(ids["ana"]) is None
     await console.set_password(ids["ana"], "first-hash")
     await console.set_password(ids["ana"], "second-hash")
@@ -27,7 +27,7 @@ async def test_a_new_password_revokes_the_old_one(store: Database) -> None:
 
 async def test_sessions_are_found_by_hash_until_revoked(store: Database) -> None:
     ids = await agent_ids(store)
-    console = store.agents
+    console = store.credentials
     expires = datetime.now(timezone.utc) + timedelta(hours=1)
     await console.create_session(ids["ben"], hash_secret("secret"), expires)
     found = await console.session(hash_secret("secret"))

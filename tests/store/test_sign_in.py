@@ -109,11 +109,11 @@ async def authenticator(
 ) -> Authenticator:
     settings = load_handoff_settings(handoff_config(tmp_path))
     settings = replace(settings, console=replace(settings.console, **console))
-    directory = AgentDirectory(settings, store.agents)
+    directory = AgentDirectory(settings, store.agents, store.credentials)
     await directory.start()
     return Authenticator(
         directory,
-        store.agents,
+        store.credentials,
         settings.console,
         failures=store.sign_in_failures,
         audit=store.audit,
@@ -143,16 +143,16 @@ async def test_revoking_ends_every_token_and_session_of_that_agent_only(
     for token in ("ana-1", "ana-2"):
         await auth.directory.issue_token("ana", token, clock())
     await auth.directory.issue_token("ben", "ben-1", clock())
-    await store.agents.set_password(ids["ana"], hash_password("ana-secret-1"))
+    await store.credentials.set_password(ids["ana"], hash_password("ana-secret-1"))
     signed_in = await auth.sign_in("ana", "ana-secret-1", "1.2.3.4")
-    assert await store.agents.revoke_all(ids["ana"]) == (2, 1)
+    assert await store.credentials.revoke_all(ids["ana"]) == (2, 1)
     for token in ("ana-1", "ana-2"):
         with pytest.raises(Unauthorized):
             await auth.directory.authenticate(token, clock())
     assert (await auth.directory.authenticate("ben-1", clock())).login == "ben"
-    session = await store.agents.session(hash_secret(signed_in.secret))
+    session = await store.credentials.session(hash_secret(signed_in.secret))
     assert session is not None and session.revoked
-    assert await store.agents.revoke_all(ids["ana"]) == (0, 0)
+    assert await store.credentials.revoke_all(ids["ana"]) == (0, 0)
 
 
 async def test_sign_ins_failures_and_throttling_are_audited(
@@ -161,7 +161,7 @@ async def test_sign_ins_failures_and_throttling_are_audited(
     clock = Clock()
     auth = await authenticator(store, tmp_path, clock, max_failed_sign_ins=2)
     ids = await store.agents.sync_agents(["ben"])
-    await store.agents.set_password(ids["ben"], hash_password("ben-secret-1"))
+    await store.credentials.set_password(ids["ben"], hash_password("ben-secret-1"))
     await auth.sign_in("ben", "ben-secret-1", "10.0.0.1")
     for password in ("wrong-one", "wrong-two"):
         with pytest.raises(Unauthorized, match=WRONG_CREDENTIALS):
@@ -193,7 +193,7 @@ async def test_an_unknown_login_takes_as_long_as_a_known_one(
         store, tmp_path, Clock(), max_failed_sign_ins=1000, max_failed_sign_ins_per_address=1000
     )
     ids = await store.agents.sync_agents(["ana"])
-    await store.agents.set_password(ids["ana"], hash_password("ana-secret-1"))
+    await store.credentials.set_password(ids["ana"], hash_password("ana-secret-1"))
     timings: dict[str, list[float]] = {"known": [], "unknown": []}
     for round_ in range(12):
         for kind, login in (("known", "ana"), ("unknown", f"nobody-{round_}")):

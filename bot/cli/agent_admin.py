@@ -50,7 +50,7 @@ async def issue_token(settings: Settings, login: str) -> int:
         return 2
     store = await _open(settings)
     try:
-        directory = AgentDirectory(handoff, store.agents)
+        directory = AgentDirectory(handoff, store.agents, store.credentials)
         await directory.start()
         token = secrets.token_urlsafe(32)
         expires_at = await directory.issue_token(login, token, utcnow())
@@ -72,7 +72,7 @@ async def revoke(settings: Settings, login: str) -> int:
     store = await _open(settings)
     try:
         ids = await store.agents.sync_agents(agent.login for agent in handoff.agents)
-        tokens, sessions = await store.agents.revoke_all(ids[login])
+        tokens, sessions = await store.credentials.revoke_all(ids[login])
         detail = f"{tokens} token(s), {sessions} session(s)"
         await store.audit.record("revoked", login, COMMAND_LINE, detail)
     finally:
@@ -118,7 +118,7 @@ async def set_password(settings: Settings, login: str) -> int:
     store = await _open(settings)
     try:
         ids = await store.agents.sync_agents(agent.login for agent in handoff.agents)
-        await store.agents.set_password(ids[login], hash_password(password))
+        await store.credentials.set_password(ids[login], hash_password(password))
     finally:
         await store.close()
     print(f"Password set for {login}; they can sign in at /console")
