@@ -24,7 +24,7 @@ from playwright.sync_api import (
 
 from tests.browser import REPLY_TIMEOUT_MS, chromium
 from tests.browser import screenshot as save_screenshot
-from tests.servers import LiveServer, handoff_config, live_server
+from tests.servers import LiveServer, handoff_config, live_server_with_passwords
 from tests.test_webchat_browser import ChatPage
 
 PASSWORDS = {"ana": "ana-secret-1", "ben": "ben-secret-1", "sam": "sam-secret-1"}
@@ -51,10 +51,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A bot of its own whose SLA check runs every second; console passwords set."""
     workdir = tmp_path_factory.mktemp("console-browser")
     config = handoff_config(workdir, check_seconds=1)
-    with live_server(workdir, f"sqlite:///{workdir / 'bot.db'}", handoff=config) as running:
-        for login, password in PASSWORDS.items():
-            result = running.cli("agents", "password", login, stdin=f"{password}\n")
-            assert result.returncode == 0, result.stderr
+    database = f"sqlite:///{workdir / 'bot.db'}"
+    with live_server_with_passwords(workdir, database, PASSWORDS, handoff=config) as running:
         yield running
 
 

@@ -23,7 +23,7 @@ import pytest
 from bot.config import Settings
 from bot.engine.project import RasaProject
 from bot.project_directory import use_project_directory
-from tests.servers import ROOT, LiveServer, handoff_config, live_server
+from tests.servers import ROOT, LiveServer, handoff_config, live_server_with_passwords
 
 FIXTURE = ROOT / "tests" / "fixtures" / "tiny_project"
 DESIGNER = "dana"
@@ -70,12 +70,10 @@ def tiny_server(factory: pytest.TempPathFactory, name: str) -> Iterator[tuple[Li
     project = tiny_project_copy(factory, name)
     workdir = project.parent
     config = handoff_config(workdir)
-    with live_server(
-        workdir, f"sqlite:///{workdir / 'bot.db'}", handoff=config, args=["--project", str(project)]
+    database = f"sqlite:///{workdir / 'bot.db'}"
+    with live_server_with_passwords(
+        workdir, database, {DESIGNER: PASSWORD}, handoff=config, project=project
     ) as server:
-        result = server.cli("--project", str(project), "agents", "password", DESIGNER,
-                            stdin=f"{PASSWORD}\n")  # fmt: skip
-        assert result.returncode == 0, result.stderr
         yield server, project
 
 

@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import psycopg2
 import yaml
 
+from bot.cli.agent_admin import new_token, open_store, store_password
+from bot.config import Settings, load_settings
+from bot.project_directory import use_project_directory
+from bot.store import Database
+from handoff.settings import HandoffSettings, load_handoff_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_SERVER = os.environ.get("BOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 # Names of the databases tests create (several checkouts may share one server).
 DATABASE_PREFIX = os.environ.get("BOT_TEST_DATABASE_PREFIX", "bot_test_")
+T = TypeVar("T")
 
 
 def variants(response: str) -> set[str]:
@@ -81,12 +91,66 @@ class LiveServer:
         )  # fmt: skip
 
     def token(self, login: str) -> str:
-        """An API token for an agent, issued once by the command line."""
+        """An API token for an agent, issued once as `agents token` issues it.
+
+        In this process, by the command's own function, on the server's store and
+        settings: a `python -m bot` per token costs seconds of imports (the command
+        itself is tested in tests/test_sign_in_live.py and tests/test_console_api.py).
+        """
         if login not in self.tokens:
-            result = self.cli("agents", "token", login)
-            assert result.returncode == 0, result.stderr
-            self.tokens[login] = result.stdout.strip()
+            issued = self.admin(lambda store, agents: new_token(store, agents, login))
+            self.tokens[login] = issued[0]
         return self.tokens[login]
+
+    def set_passwords(self, passwords: Mapping[str, str], project: Path | None = None) -> None:
+        """Console passwords, stored as `agents password` stores them (in this process).
+
+        `project`: the `--project DIR` the command would be given.
+        """
+
+        async def store_all(store: Database, agents: HandoffSettings) -> None:
+            for login, password in passwords.items():
+                assert agents.agent(login) is not None, login
+                await store_password(store, agents, login, password)
+
+        self.admin(store_all, project)
+
+    def admin(
+        self,
+        work: Callable[[Database, HandoffSettings], Awaitable[T]],
+        project: Path | None = None,
+    ) -> T:
+        """Run `work` on the server's store and agents, as the command line would."""
+
+        async def run() -> T:
+            settings = self.settings(project)
+            store = await open_store(settings)
+            try:
+                return await work(store, load_handoff_settings(settings.project.handoff))
+            finally:
+                await store.close()
+
+        return run_to_end(run())
+
+    def settings(self, project: Path | None = None) -> Settings:
+        """The settings the command line reads with this server's environment."""
+        config = ROOT / "config" / "bot.yml"
+        settings = load_settings(config if config.exists() else None, self.env)
+        return use_project_directory(settings, project, self.env) if project else settings
+
+
+def run_to_end(work: Awaitable[T]) -> T:
+    """Await `work` from synchronous test code (in a thread of its own inside a loop)."""
+
+    async def wrapped() -> T:
+        return await work
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(wrapped())
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, wrapped()).result()
 
 
 TEST_AGENTS = """
@@ -165,6 +229,24 @@ def live_server(
             process.wait(30)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def live_server_with_passwords(
+    workdir: Path,
+    database_url: str,
+    passwords: Mapping[str, str],
+    *,
+    handoff: Path | None = None,
+    timeout: float = 300,
+    project: Path | None = None,
+) -> Iterator[LiveServer]:
+    """`live_server` with a console password for each login given (`project`: its
+    `--project DIR`)."""
+    args = ["--project", str(project)] if project else []
+    with live_server(workdir, database_url, handoff=handoff, timeout=timeout, args=args) as running:
+        running.set_passwords(passwords, project)
+        yield running
 
 
 def _wait_until_ready(server: LiveServer, timeout: float) -> None:

@@ -18,7 +18,7 @@ import pytest
 
 from core.errors import ConfigError
 from handoff.settings import load_handoff_settings
-from tests.servers import LiveServer, handoff_config, live_server
+from tests.servers import LiveServer, handoff_config, live_server_with_passwords
 
 PASSWORDS = {"ana": "ana-secret-1", "ben": "ben-secret-1", "cleo": "cleo-secret-1"}
 PASSWORDS["sam"] = "sam-secret-1"
@@ -32,10 +32,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A server of its own, with a console password for every test agent."""
     workdir = tmp_path_factory.mktemp("console-api")
     config = handoff_config(workdir)
-    with live_server(workdir, f"sqlite:///{workdir / 'bot.db'}", handoff=config) as running:
-        for login, password in PASSWORDS.items():
-            result = running.cli("agents", "password", login, stdin=f"{password}\n")
-            assert result.returncode == 0, result.stderr
+    database = f"sqlite:///{workdir / 'bot.db'}"
+    with live_server_with_passwords(workdir, database, PASSWORDS, handoff=config) as running:
         yield running
 
 

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.browser import chromium
 from tests.console_page import COMPLAINT, Console, screenshot
-from tests.servers import LiveServer, handoff_config, live_server
+from tests.servers import LiveServer, handoff_config, live_server_with_passwords
 
 PASSWORDS = {"ana": "ana-secret-1", "ben": "ben-secret-1", "cleo": "cleo-secret-1"}
 WORKDAY = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%a")
@@ -36,12 +36,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     fast = {"heartbeat_seconds": 1, "offline_after_seconds": OFFLINE_AFTER_SECONDS}
     config.write_text(f"{text}\npresence: {{{', '.join(f'{k}: {v}' for k, v in fast.items())}, "
                       "check_interval_seconds: 1}\n")  # fmt: skip
-    with live_server(
-        workdir, f"sqlite:///{workdir / 'bot.db'}", handoff=config, timeout=600
+    database = f"sqlite:///{workdir / 'bot.db'}"
+    with live_server_with_passwords(
+        workdir, database, PASSWORDS, handoff=config, timeout=600
     ) as running:
-        for login, password in PASSWORDS.items():
-            result = running.cli("agents", "password", login, stdin=f"{password}\n")
-            assert result.returncode == 0, result.stderr
         yield running
 
 

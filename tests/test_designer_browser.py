@@ -30,8 +30,7 @@ expect.set_options(timeout=REPLY_TIMEOUT_MS)
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Path]]:
     with tiny_server(tmp_path_factory, "designer-browser") as (server, project):
-        result = server.cli("agents", "password", "sam", stdin="sam-secret-1\n")
-        assert result.returncode == 0, result.stderr
+        server.set_passwords({"sam": "sam-secret-1"})
         yield server, project
 
 

@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from bot.reports.seed import SeedPlan, seed_store, utc_today_end
 from tests.browser import REPLY_TIMEOUT_MS, chromium, screenshot
-from tests.servers import LiveServer, handoff_config, live_server
+from tests.servers import LiveServer, handoff_config, live_server_with_passwords
 
 PASSWORDS = {"sam": "sam-secret-1", "mona": "mona-secret-1"}
 MANAGER = "  - {login: mona, display_name: Mona, role: manager}\n"
@@ -28,14 +28,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         config.read_text().replace("role: designer}\n", "role: designer}\n" + MANAGER)
     )
     url = f"sqlite:///{workdir / 'bot.db'}"
-    with live_server(workdir, url, handoff=config) as running:
+    with live_server_with_passwords(workdir, url, PASSWORDS, handoff=config) as running:
         plan = SeedPlan(
             threads=3000, end=utc_today_end(), days=7, agent_logins=["ana", "ben", "sam"]
         )
         seed_store(url, plan)
-        for login, password in PASSWORDS.items():
-            result = running.cli("agents", "password", login, stdin=f"{password}\n")
-            assert result.returncode == 0, result.stderr
         yield running
 
 

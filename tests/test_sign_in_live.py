@@ -56,9 +56,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
     with fresh_postgres_database() as url, ExitStack() as stack:
         first = stack.enter_context(live_server(workdir / "a", url, handoff=config, timeout=900))
         second = stack.enter_context(live_server(workdir / "b", url, handoff=config, timeout=900))
-        for login in LOGINS:
-            result = first.cli("agents", "password", login, stdin=f"{PASSWORD}\n")
-            assert result.returncode == 0, result.stderr
+        first.set_passwords(dict.fromkeys(LOGINS, PASSWORD))
         yield Pair(first, second, workdir, config, url)
 
 

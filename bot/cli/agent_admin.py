@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import secrets
 import sys
+from datetime import datetime
 
 from bot.config import Settings
 from bot.store import Database
@@ -24,7 +25,7 @@ COMMAND_LINE = "command line"
 async def list_agents(settings: Settings) -> int:
     """Print each configured agent with role, teams and stored presence."""
     handoff = load_handoff_settings(settings.project.handoff)
-    store = await _open(settings)
+    store = await open_store(settings)
     try:
         await store.agents.sync_agents(agent.login for agent in handoff.agents)
         presence = {row.login: row.presence.value for row in await store.agents.agent_rows()}
@@ -48,15 +49,9 @@ async def issue_token(settings: Settings, login: str) -> int:
     handoff = load_handoff_settings(settings.project.handoff)
     if not _known(handoff, login):
         return 2
-    store = await _open(settings)
+    store = await open_store(settings)
     try:
-        directory = AgentDirectory(handoff, store.agents, store.credentials)
-        await directory.start()
-        token = secrets.token_urlsafe(32)
-        expires_at = await directory.issue_token(login, token, utcnow())
-        await store.audit.record(
-            "token_issued", login, COMMAND_LINE, f"expires {expires_at:%Y-%m-%d %H:%M} UTC"
-        )
+        token, expires_at = await new_token(store, handoff, login)
     finally:
         await store.close()
     print(token)
@@ -69,7 +64,7 @@ async def revoke(settings: Settings, login: str) -> int:
     handoff = load_handoff_settings(settings.project.handoff)
     if not _known(handoff, login):
         return 2
-    store = await _open(settings)
+    store = await open_store(settings)
     try:
         ids = await store.agents.sync_agents(agent.login for agent in handoff.agents)
         tokens, sessions = await store.credentials.revoke_all(ids[login])
@@ -83,7 +78,7 @@ async def revoke(settings: Settings, login: str) -> int:
 
 async def show_audit(settings: Settings, limit: int) -> int:
     """Print the latest audit events, newest first."""
-    store = await _open(settings)
+    store = await open_store(settings)
     try:
         entries = await store.audit.recent(limit)
     finally:
@@ -115,10 +110,9 @@ async def set_password(settings: Settings, login: str) -> int:
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 2
-    store = await _open(settings)
+    store = await open_store(settings)
     try:
-        ids = await store.agents.sync_agents(agent.login for agent in handoff.agents)
-        await store.credentials.set_password(ids[login], hash_password(password))
+        await store_password(store, handoff, login, password)
     finally:
         await store.close()
     print(f"Password set for {login}; they can sign in at /console")
@@ -134,6 +128,27 @@ def _known(handoff: HandoffSettings, login: str) -> bool:
     return False
 
 
-async def _open(settings: Settings) -> Database:
+async def new_token(store: Database, handoff: HandoffSettings, login: str) -> tuple[str, datetime]:
+    """A new API token for a configured agent (stored hashed, audited); when it expires."""
+    directory = AgentDirectory(handoff, store.agents, store.credentials)
+    await directory.start()
+    token = secrets.token_urlsafe(32)
+    expires_at = await directory.issue_token(login, token, utcnow())
+    await store.audit.record(
+        "token_issued", login, COMMAND_LINE, f"expires {expires_at:%Y-%m-%d %H:%M} UTC"
+    )
+    return token, expires_at
+
+
+async def store_password(
+    store: Database, handoff: HandoffSettings, login: str, password: str
+) -> None:
+    """Store a configured agent's new console password, salted and hashed."""
+    ids = await store.agents.sync_agents(agent.login for agent in handoff.agents)
+    await store.credentials.set_password(ids[login], hash_password(password))
+
+
+async def open_store(settings: Settings) -> Database:
+    """The settings' store, migrated to the latest schema."""
     await upgrade_async(settings.database.url)
     return Database.connect(settings.database.url)
