@@ -52,7 +52,6 @@ from bot.channels.telegram_updates import (
 from bot.config import Settings
 from bot.pipeline import MessagePipeline
 from bot.store.channel_store import ChannelStore
-from bot.store.repository import utcnow
 from core.errors import BadRequest, CannotPush, ConfigError, Forbidden
 from core.messages import StoredMessage, Thread
 
@@ -249,7 +248,7 @@ class TelegramChannel(ChannelAdapter):
         """Hourly, forget the updates handled long enough ago that none can come again."""
         while True:
             try:
-                await self.state.forget_older(UPDATE_KEY, utcnow() - REMEMBER_UPDATES)
+                await self.state.forget_older(UPDATE_KEY, self.state.clock() - REMEMBER_UPDATES)
             except Exception:
                 logger.exception("Could not forget old Telegram updates; again in an hour.")
             await asyncio.sleep(3600)

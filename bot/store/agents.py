@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.store.repository import as_utc, utcnow
 from bot.store.schema import agent_credentials, agent_sessions, agents, snippets, threads
 from core.actors import AgentRow, Presence, SessionRow, Snippet
+from core.clock import Clock
 from core.messages import ThreadState
 from handoff.passwords import hash_secret
 
@@ -25,8 +26,9 @@ TOKEN, PASSWORD = "token", "password"
 class AgentRepository:
     """Agents' rows, presence, credentials, console sessions and snippets."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock = utcnow) -> None:
         self.engine = engine
+        self.clock = clock
 
     async def sync_agents(self, logins: Iterable[str]) -> dict[str, int]:
         """Make sure every configured agent has a row; return their ids by login.
@@ -46,7 +48,7 @@ class AgentRepository:
                 row.login: row.id
                 for row in await conn.execute(sa.select(agents.c.login, agents.c.id))
             }
-            now = utcnow()
+            now = self.clock()
             for login in wanted:
                 if login not in existing:
                     result = await conn.execute(
@@ -92,7 +94,7 @@ class AgentRepository:
             await conn.execute(
                 sa.update(agents)
                 .where(agents.c.id == agent_id)
-                .values(presence=presence.value, presence_changed_at=utcnow())
+                .values(presence=presence.value, presence_changed_at=self.clock())
             )
 
     async def record_seen(
@@ -116,7 +118,7 @@ class AgentRepository:
                     agent_id=agent_id,
                     kind=kind,
                     secret_hash=secret_hash,
-                    created_at=utcnow(),
+                    created_at=self.clock(),
                     expires_at=expires_at,
                 )
             )
@@ -137,7 +139,7 @@ class AgentRepository:
 
     async def revoke_all(self, agent_id: int) -> tuple[int, int]:
         """Revoke an agent's API tokens and console sessions: (tokens, sessions) revoked."""
-        now = utcnow()
+        now = self.clock()
         async with self.engine.begin() as conn:
             tokens = await conn.execute(
                 sa.update(agent_credentials)
@@ -159,7 +161,7 @@ class AgentRepository:
 
     async def set_password(self, agent_id: int, password_hash: str) -> None:
         """Store a new password hash; the agent's earlier passwords stop working."""
-        now = utcnow()
+        now = self.clock()
         async with self.engine.begin() as conn:
             await conn.execute(
                 sa.update(agent_credentials)
@@ -205,7 +207,7 @@ class AgentRepository:
                 sa.insert(agent_sessions).values(
                     agent_id=agent_id,
                     secret_hash=secret_hash,
-                    created_at=utcnow(),
+                    created_at=self.clock(),
                     expires_at=expires_at,
                 )
             )
@@ -239,7 +241,7 @@ class AgentRepository:
                     agent_sessions.c.secret_hash == secret_hash,
                     agent_sessions.c.revoked_at.is_(None),
                 )
-                .values(revoked_at=utcnow())
+                .values(revoked_at=self.clock())
             )
 
     async def delete_expired_sessions(self, before: datetime) -> None:
@@ -265,7 +267,7 @@ class AgentRepository:
 
     async def add_snippet(self, agent_id: int, title: str, text: str) -> Snippet:
         """Save a new snippet for an agent."""
-        now = utcnow()
+        now = self.clock()
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 sa.insert(snippets).values(
