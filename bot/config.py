@@ -115,9 +115,9 @@ class ClockSettings:
     """The time the bot lives by: every timestamp it stores and every timer it runs.
 
     `factor` 1 is real time. Above 1 (simulations, `python -m bot simulate`) time
-    starts at `start` (an ISO date-time; the real now if null) and runs `factor`
-    times faster; timeouts that guard real I/O (database, HTTP, the engine) stay real.
-    One worker only: each worker would keep its own clock.
+    starts at `start` (an ISO date-time; the real now if null) once the server is
+    ready, and runs `factor` times faster; timeouts that guard real I/O (database,
+    HTTP, the engine) stay real. One worker only: each worker would keep its own clock.
     """
 
     factor: float = 1.0
@@ -204,7 +204,7 @@ def build_clock(settings: ClockSettings) -> Clock:
     start = datetime.fromisoformat(settings.start) if settings.start else None
     if start is not None and start.tzinfo is None:
         start = start.replace(tzinfo=timezone.utc)
-    return ScaledClock(settings.factor, start)
+    return ScaledClock(settings.factor, start, running=False)  # begins once serving
 
 
 def _apply_environment(cls: type, data: Any, environ: Mapping[str, str]) -> Any:

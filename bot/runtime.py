@@ -27,7 +27,7 @@ from bot.store import Database
 from bot.store.migrate import upgrade_async
 from bot.store.sign_ins import RedisSignInFailures
 from bot.web.auth import Authenticator
-from core.clock import Clock, clock_factor, real_seconds, utcnow
+from core.clock import Clock, ScaledClock, clock_factor, real_seconds, utcnow
 from core.errors import CannotPush, ConfigError
 from core.messages import StoredMessage, Thread
 from core.ports import SignInFailures
@@ -115,7 +115,7 @@ async def start_services(
     detector = build_detector(settings, project)
     clock = build_clock(settings.clock)
     if clock is not utcnow:
-        logger.warning("The clock runs from %s, %g times faster than real time.",
+        logger.warning("The clock runs from %s once serving, %g times faster than real time.",
                        clock().isoformat(timespec="seconds"), clock_factor(clock))  # fmt: skip
     await upgrade_async(settings.database.url)
     store = Database.connect(
@@ -202,6 +202,8 @@ async def start_services(
             every(sweep_interval, handoff.presence.sweep, leases, "presence", clock)
         )
     )
+    if isinstance(clock, ScaledClock):
+        clock.begin()  # a simulation's time starts when the server serves
     return services
 
 

@@ -26,8 +26,10 @@ class ScaledClock:
 
     Args:
         factor: Clock seconds per real second (above 0; 1 is real time).
-        start: The clock's time at creation (the real now if not given).
+        start: The clock's time when it begins (the real now if not given).
         monotonic: The real seconds it counts (`time.monotonic`; tests pass their own).
+        running: Whether it runs from creation; if not, it reads `start` until `begin`
+            (a server's clock begins once it serves, so a slow start-up costs no time).
     """
 
     def __init__(
@@ -35,16 +37,25 @@ class ScaledClock:
         factor: float,
         start: datetime | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        *,
+        running: bool = True,
     ) -> None:
         if not factor > 0:
             raise ValueError(f"a clock's factor must be above 0, not {factor}")
         self.factor = float(factor)
         self.start = start or utcnow()
         self._monotonic = monotonic
-        self._began = monotonic()
+        self._began: float | None = monotonic() if running else None
+
+    def begin(self) -> None:
+        """Start running from `start`, now (once: a running clock is left alone)."""
+        if self._began is None:
+            self._began = self._monotonic()
 
     def __call__(self) -> datetime:
         """The clock's time now."""
+        if self._began is None:
+            return self.start
         return self.start + timedelta(seconds=(self._monotonic() - self._began) * self.factor)
 
     def __repr__(self) -> str:

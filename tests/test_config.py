@@ -113,6 +113,7 @@ def test_the_clock_is_real_time_unless_a_factor_or_start_is_set(tmp_path: Path) 
     environ = {"BOT_CLOCK_FACTOR": "60", "BOT_CLOCK_START": "2024-05-06T09:00:00"}
     clock = build_clock(load_settings(write(tmp_path, ""), environ=environ).clock)
     assert isinstance(clock, ScaledClock) and clock.factor == 60
+    clock.begin()
     assert datetime(2024, 5, 6, 9, tzinfo=timezone.utc) <= clock()  # naive start read as UTC
     assert clock() < datetime(2024, 5, 6, 10, tzinfo=timezone.utc)
 

@@ -52,3 +52,15 @@ def test_spans_convert_between_the_clock_and_real_time() -> None:
     assert clock_factor(utcnow) == 1
     assert real_seconds(utcnow, 300) == 300
     assert clock_seconds(lambda: START, 7) == 7  # any other clock is taken as real time
+
+
+def test_a_held_clock_reads_its_start_until_it_begins() -> None:
+    seconds = Seconds()
+    clock = ScaledClock(60, START, monotonic=seconds, running=False)
+    seconds.now += 30  # a slow start-up
+    assert clock() == START
+    clock.begin()
+    seconds.now += 2
+    assert clock() == START + timedelta(minutes=2)
+    clock.begin()  # once only
+    assert clock() == START + timedelta(minutes=2)
