@@ -44,6 +44,7 @@ from bot.reports.seed import DAILY_CURVE
 NAMES = ("Maya", "Tomás", "Lena", "Ravi", "Ines", "Jonas", "Aiko", "Sam")
 START_HOUR = 9
 PUBLIC_CHAT = "sim-fernhill-posts"  # the comments under the brand's posts
+RETRIES = 4
 FOLLOW_LINK = 0.8  # share of public complainers who follow the link to a private chat
 KINDS = (("routine", 0.6), ("frustrated", 0.1), ("complaint", 0.15),
          ("public_complaint", 0.07), ("human", 0.08))  # fmt: skip
@@ -77,6 +78,7 @@ class SimulatedDay:
         self.public_answers: list[float] = []  # real seconds each public complainer waited
         self.public_with_link = 0
         self.followed_link = 0
+        self.retried = 0  # deliveries retried after a 503 (a busy server)
 
     def now(self) -> float:
         """Simulated seconds since the day began."""
@@ -186,18 +188,29 @@ class SimulatedDay:
         self, customer: Customer, text: str, *, continue_from: str | None = None
     ) -> list[dict[str, Any]]:
         self.sent += 1
+        customer.said += 1
         body: dict[str, Any] = {
             "sender": customer.sender,
             "message": text,
             "metadata": customer.metadata,
+            "message_id": f"{customer.sender}-{customer.said}",  # retried, answered once
         }
         if continue_from is not None:
             body["metadata"] = {**customer.metadata, "continue_from": continue_from}
         if customer.chat is not None:
             body["chat"] = customer.chat
-        reply = await customer.http.post("/webhooks/rest/webhook", json=body)
-        reply.raise_for_status()
-        return list(reply.json())
+        for attempt in range(RETRIES):
+            try:
+                reply = await customer.http.post("/webhooks/rest/webhook", json=body)
+                if reply.status_code != 503 or attempt == RETRIES - 1:
+                    reply.raise_for_status()
+                    return list(reply.json())
+            except httpx.TransportError:
+                if attempt == RETRIES - 1:
+                    raise
+            self.retried += 1
+            await asyncio.sleep(2.0 * (attempt + 1))  # a busy server: as a client retries
+        raise AssertionError("unreachable")
 
 
 @dataclass
@@ -208,6 +221,7 @@ class Customer:
     sender: str
     metadata: dict[str, Any]
     chat: str | None = None
+    said: int = 0
 
 
 def handoff_file(workdir: Path, plan: SimulationPlan) -> tuple[Path, list[str]]:
@@ -265,7 +279,11 @@ def run_simulation(settings: Settings, plan: SimulationPlan, output: Path) -> in
         asyncio.run(day.run())
     finally:
         server.terminate()
-        server.wait(30)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(30)
         log.close()
     summary = asyncio.run(summarise(database, plan, day, output))
     print(summary, end="")

@@ -49,7 +49,8 @@ async def summarise(database: str, plan: SimulationPlan, day: SimulatedDay, outp
     within = sum(wait * plan.factor <= 5 for wait in waits)
     lines = [
         f"Simulated day: {plan.hours:g} h, {plan.agents} agents, {plan.rate:g} conversations/h "
-        f"on average, the server's clock {plan.factor:g}x; {day.sent} customer messages sent",
+        f"on average, the server's clock {plan.factor:g}x; {day.sent} customer messages sent "
+        f"({day.retried} retried after a 503)",
         f"  conversations            {volume['conversations']}",
         f"  containment              {render.percent(volume['containment'])}",
         f"  escalations              {volume['escalations']}",
