@@ -12,6 +12,7 @@ from bot.store.customers import CustomerRepository
 from bot.store.database import create_engine
 from bot.store.messages import MessageRepository
 from bot.store.outbox import Outbox
+from bot.store.presence_log import PresenceLog
 from bot.store.sign_ins import DatabaseSignInFailures
 from bot.store.threads import ThreadRepository
 from core.clock import Clock, utcnow
@@ -29,8 +30,9 @@ class Database:
     """The repositories over one database, one per aggregate.
 
     `outbox` is the messages' delivery, `claims` who answers a customer message,
-    `sign_in_failures` the failed sign-ins when no Redis is configured. Every row is
-    stamped by `clock` (the composition root's: real time, or a simulation's).
+    `presence_log` the agents' presence over time, `sign_in_failures` the failed
+    sign-ins when no Redis is configured. Every row is stamped by `clock` (the
+    composition root's: real time, or a simulation's).
 
     Reviews (`bot.designer.inbox.ReviewStore`) and channels' own state
     (`channel_state`) are built on the same `engine`.
@@ -46,6 +48,7 @@ class Database:
         self.claims = AnswerClaims(engine, self.messages, clock)
         self.customers = CustomerRepository(engine, clock)
         self.audit = AuditRepository(engine, clock)
+        self.presence_log = PresenceLog(engine)
         self.sign_in_failures = DatabaseSignInFailures(engine)
 
     @classmethod

@@ -13,6 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.store.presence_log import log_presence
 from bot.store.repository import as_utc, utcnow
 from bot.store.schema import agent_credentials, agent_sessions, agents, snippets, threads
 from core.actors import AgentRow, Presence, SessionRow, Snippet
@@ -89,13 +90,15 @@ class AgentRepository:
         ]
 
     async def set_presence(self, agent_id: int, presence: Presence) -> None:
-        """Record an agent's presence."""
+        """Record an agent's presence, and the change in the presence log."""
+        now = self.clock()
         async with self.engine.begin() as conn:
             await conn.execute(
                 sa.update(agents)
                 .where(agents.c.id == agent_id)
-                .values(presence=presence.value, presence_changed_at=self.clock())
+                .values(presence=presence.value, presence_changed_at=now)
             )
+            await log_presence(conn, agent_id, presence, now)
 
     async def record_seen(
         self, agent_id: int, at: datetime, session_expires_at: datetime | None
