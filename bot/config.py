@@ -14,10 +14,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from bot.shared_stores import check_shared_stores
+from core.clock import Clock, ScaledClock, utcnow
 from core.config_files import parse_section, read_yaml
 from core.customers import check_order_format
 from core.errors import ConfigError
@@ -109,6 +111,20 @@ class DesignerSettings:
 
 
 @dataclass(frozen=True)
+class ClockSettings:
+    """The time the bot lives by: every timestamp it stores and every timer it runs.
+
+    `factor` 1 is real time. Above 1 (simulations, `python -m bot simulate`) time
+    starts at `start` (an ISO date-time; the real now if null) once the server is
+    ready, and runs `factor` times faster; timeouts that guard real I/O (database,
+    HTTP, the engine) stay real. One worker only: each worker would keep its own clock.
+    """
+
+    factor: float = 1.0
+    start: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole configuration."""
 
@@ -120,6 +136,7 @@ class Settings:
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     events: EventsSettings = field(default_factory=EventsSettings)
     designer: DesignerSettings = field(default_factory=DesignerSettings)
+    clock: ClockSettings = field(default_factory=ClockSettings)
     channels: dict[str, dict[str, Any]] = field(default_factory=lambda: {"rest": {}, "webchat": {}})
     source: str = "(defaults)"
 
@@ -156,9 +173,38 @@ def load_settings(
         raise ConfigError(source, "engine.action_timeout_seconds", "must be above 0")
     if (wrong := check_order_format(settings.brand.order_number)) is not None:
         raise ConfigError(source, "brand.order_number", wrong)
+    check_clock(settings)
     if settings.server.workers > 1:
         check_shared_stores(settings)
     return settings
+
+
+def check_clock(settings: Settings) -> None:
+    """A factor above 0, a readable start, and one worker for a clock that is not real."""
+    clock, source = settings.clock, settings.source
+    if not clock.factor > 0:
+        raise ConfigError(source, "clock.factor", "must be above 0 (1 is real time)")
+    if clock.start is not None:
+        try:
+            datetime.fromisoformat(clock.start)
+        except ValueError:
+            raise ConfigError(
+                source, "clock.start", "an ISO date-time, e.g. 2024-05-06T09:00:00+00:00"
+            ) from None
+    if clock.factor != 1 and settings.server.workers > 1:
+        raise ConfigError(
+            source, "clock.factor", "a clock faster than real time runs on one worker only"
+        )
+
+
+def build_clock(settings: ClockSettings) -> Clock:
+    """The clock the settings ask for: real time, or a scaled one (see `ClockSettings`)."""
+    if settings.factor == 1 and settings.start is None:
+        return utcnow
+    start = datetime.fromisoformat(settings.start) if settings.start else None
+    if start is not None and start.tzinfo is None:
+        start = start.replace(tzinfo=timezone.utc)
+    return ScaledClock(settings.factor, start, running=False)  # begins once serving
 
 
 def _apply_environment(cls: type, data: Any, environ: Mapping[str, str]) -> Any:

@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from bot.store import Database
-from bot.store.repository import utcnow
 from core.errors import EngineUnavailable
 from core.messages import Outbound, StoredMessage
 
@@ -108,7 +107,7 @@ class ExactlyOnce:
             state = await self.store.claims.state(message_id)
             if state.answered:
                 return await self.store.messages.replies_to(message_id)
-            if state.free(utcnow()):
+            if state.free(self.store.clock()):
                 token = new_claim_token()
                 if await self.store.claims.take(message_id, token, self.lease_seconds):
                     return token

@@ -1,10 +1,11 @@
 """Leases for timed jobs: each tick of a job runs on one worker of the deployment.
 
 Every worker runs the same timers (`bot.runtime.every`). Ticks are numbered from
-the wall clock (`time // seconds`), so workers and machines agree on them without
-talking; before running a tick, a worker claims its lease, and only the one that
-gets it runs the job. With Redis (`events.redis_url`) a lease is a key set only if
-absent (`SET NX PX`); on one process without Redis every claim succeeds.
+the bot's clock (`time // seconds`, `clock:` in the settings), so workers and
+machines agree on them without talking; before running a tick, a worker claims
+its lease, and only the one that gets it runs the job. With Redis
+(`events.redis_url`) a lease is a key set only if absent (`SET NX PX`); on one
+process without Redis every claim succeeds.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ class Leases(Protocol):
     """Who runs a tick of a timed job."""
 
     async def claim(self, job: str, tick: int, seconds: float) -> bool:
-        """True for the one worker that runs tick `tick` of `job` (every `seconds`)."""
+        """True for the one worker that runs tick `tick` of `job` (every `seconds`, real)."""
         ...
 
     async def close(self) -> None:

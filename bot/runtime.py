@@ -1,7 +1,8 @@
 """The composition root: builds every running piece once, from the settings.
 
 `start_services` migrates the store, loads the engine and the handoff, attaches the
-channels and starts the timers (each tick leased to one worker, `bot.leases`); the
+channels and starts the timers (each tick leased to one worker, `bot.leases`), all
+on one clock (`clock:` in the settings: real time, or a simulation's faster one); the
 web app keeps the result on `app.ctx.services` (as rasa-sdk's `create_app` keeps its
 objects on `app.ctx`) and the terminal shell
 holds it directly, so a message takes the same path whichever way it comes in.
@@ -12,13 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.channels import CHANNELS, ChannelAdapter
-from bot.config import Settings
+from bot.config import Settings, build_clock
 from bot.designer.training import TrainingJob
 from bot.engine import RasaEngine, RasaProject
 from bot.leases import Leases, LocalLeases, RedisLeases
@@ -27,6 +27,7 @@ from bot.store import Database
 from bot.store.migrate import upgrade_async
 from bot.store.sign_ins import RedisSignInFailures
 from bot.web.auth import Authenticator
+from core.clock import Clock, ScaledClock, clock_factor, real_seconds, utcnow
 from core.errors import CannotPush, ConfigError
 from core.messages import StoredMessage, Thread
 from core.ports import SignInFailures
@@ -67,6 +68,7 @@ class Services:
     training: TrainingJob
     channels: list[ChannelAdapter]
     leases: Leases  # timers run each tick on one worker: `every(seconds, job, leases)`
+    clock: Clock = utcnow  # every timestamp and timer follows it
     timers: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def deliver(self, thread: Thread, message: StoredMessage) -> None:
@@ -111,11 +113,16 @@ async def start_services(
     language = settings.brand.languages[0]
     templates = Templates.from_domain(project.domain, language)
     detector = build_detector(settings, project)
+    clock = build_clock(settings.clock)
+    if clock is not utcnow:
+        logger.warning("The clock runs from %s once serving, %g times faster than real time.",
+                       clock().isoformat(timespec="seconds"), clock_factor(clock))  # fmt: skip
     await upgrade_async(settings.database.url)
     store = Database.connect(
         settings.database.url,
         connect_timeout=settings.database.connect_timeout_seconds,
         statement_timeout=settings.database.statement_timeout_seconds,
+        clock=clock,
     )
     events = EventBus()
     leases: Leases = LocalLeases()
@@ -136,6 +143,7 @@ async def start_services(
         templates=templates,
         events=events,
         deliver=deliver,
+        clock=clock,
         max_text_chars=settings.limits.max_message_chars,
     )
     await handoff.start()
@@ -166,8 +174,9 @@ async def start_services(
         handoff_settings.console,
         failures=sign_in_failures(settings, store),
         audit=store.audit,
+        clock=clock,
     )
-    training = TrainingJob(project, Path(settings.engine.model_dir), _no_model_yet)
+    training = TrainingJob(project, Path(settings.engine.model_dir), _no_model_yet, clock)
     services = Services(
         settings=settings,
         model_path=model_path,
@@ -179,16 +188,23 @@ async def start_services(
         training=training,
         channels=channels,
         leases=leases,
+        clock=clock,
     )
     training.on_model = services.reload_model  # a trained model is served at once
     for adapter in channels:
         await adapter.start(pipeline, handoff)
     interval = handoff_settings.sla.check_interval_seconds
-    services.timers.append(asyncio.create_task(every(interval, handoff.sla.check, leases, "sla")))
+    services.timers.append(
+        asyncio.create_task(every(interval, handoff.sla.check, leases, "sla", clock))
+    )
     sweep_interval = handoff_settings.presence.check_interval_seconds
     services.timers.append(
-        asyncio.create_task(every(sweep_interval, handoff.presence.sweep, leases, "presence"))
+        asyncio.create_task(
+            every(sweep_interval, handoff.presence.sweep, leases, "presence", clock)
+        )
     )
+    if isinstance(clock, ScaledClock):
+        clock.begin()  # a simulation's time starts when the server serves
     return services
 
 
@@ -236,19 +252,26 @@ async def deliver_through(
 
 
 async def every(
-    seconds: float, job: Callable[[], Awaitable[object]], leases: Leases, name: str = ""
+    seconds: float,
+    job: Callable[[], Awaitable[object]],
+    leases: Leases,
+    name: str = "",
+    clock: Clock = utcnow,
 ) -> None:
-    """Run `job` every `seconds` until cancelled, once per tick across all workers.
+    """Run `job` every `seconds` of `clock` until cancelled, once per tick across workers.
 
-    Ticks fall on multiples of `seconds` of the wall clock; a tick runs on the worker
-    that claims its lease (`bot.leases`). A failure is logged, not fatal.
+    Ticks fall on multiples of `seconds` of the clock (so a clock running 60 times
+    faster runs the job 60 times as often in real time); a tick runs on the worker
+    that claims its lease (`bot.leases`, which lasts real seconds). A failure is
+    logged, not fatal.
     """
     name = name or getattr(job, "__qualname__", "job")
     while True:
-        tick = int(time.time() // seconds) + 1
-        await asyncio.sleep(max(0.0, tick * seconds - time.time()))
+        now = clock().timestamp()
+        tick = int(now // seconds) + 1
+        await asyncio.sleep(max(0.0, real_seconds(clock, tick * seconds - now)))
         try:
-            if await leases.claim(name, tick, seconds):
+            if await leases.claim(name, tick, real_seconds(clock, seconds)):
                 logger.debug("Timed job %s runs tick %d here.", name, tick)
                 await job()
         except Exception:

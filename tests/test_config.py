@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
+from bot.config import build_clock, load_settings
 from bot.runtime import build_channels
 from bot.store.database import parse_database_url
+from core.clock import ScaledClock, utcnow
 from core.errors import ConfigError
 
 
@@ -104,3 +106,26 @@ def test_database_urls_get_the_async_driver(url: str, driver: str) -> None:
 def test_an_unsupported_database_is_refused() -> None:
     with pytest.raises(ConfigError, match="unsupported database 'mysql'"):
         parse_database_url("mysql://u@h/db")
+
+
+def test_the_clock_is_real_time_unless_a_factor_or_start_is_set(tmp_path: Path) -> None:
+    assert build_clock(load_settings(write(tmp_path, ""), environ={}).clock) is utcnow
+    environ = {"BOT_CLOCK_FACTOR": "60", "BOT_CLOCK_START": "2024-05-06T09:00:00"}
+    clock = build_clock(load_settings(write(tmp_path, ""), environ=environ).clock)
+    assert isinstance(clock, ScaledClock) and clock.factor == 60
+    clock.begin()
+    assert datetime(2024, 5, 6, 9, tzinfo=timezone.utc) <= clock()  # naive start read as UTC
+    assert clock() < datetime(2024, 5, 6, 10, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("clock: {factor: 0}\n", r"clock\.factor: must be above 0"),
+        ("clock: {factor: 60, start: 'at nine'}\n", r"clock\.start: an ISO date-time"),
+        ("clock: {factor: 60}\nserver: {workers: 2}\n", r"clock\.factor: .*one worker only"),
+    ],
+)
+def test_a_wrong_clock_is_refused(tmp_path: Path, text: str, error: str) -> None:
+    with pytest.raises(ConfigError, match=error):
+        load_settings(write(tmp_path, text), environ={})

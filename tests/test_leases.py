@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 import pytest
 
 from bot.leases import LocalLeases, RedisLeases
 from bot.runtime import every
+from core.clock import ScaledClock
 from tests.conftest import REDIS_URL
 
 pytestmark = pytest.mark.usefixtures("redis_available")
@@ -85,3 +88,20 @@ async def test_one_process_without_redis_runs_every_tick() -> None:
     for timer in timers:
         timer.cancel()
     assert len(runs) >= 6  # both timers run: nothing is leased on one process
+
+
+async def test_timers_follow_a_scaled_clock() -> None:
+    runs: list[datetime] = []
+    clock = ScaledClock(100)  # a tick of 5 clock seconds comes every 0.05 s
+
+    async def check() -> None:
+        runs.append(clock())
+
+    timer = asyncio.create_task(every(5, check, LocalLeases(), "sla", clock))
+    began = time.monotonic()
+    while len(runs) < 6 and time.monotonic() - began < 5:
+        await asyncio.sleep(0.01)
+    timer.cancel()
+    assert len(runs) >= 6
+    assert time.monotonic() - began < 1.5  # at real time, six ticks would take 30 s
+    assert (runs[5] - runs[0]).total_seconds() >= 20  # one run per 5 clock seconds, not more

@@ -9,9 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from bot.store import Database
-from bot.store.schema import messages
+from bot.store.schema import messages, threads
 from tests.servers import LiveServer, variants
 
 
@@ -168,3 +169,75 @@ def test_the_server_answers_health_checks_while_the_model_works(server: LiveServ
             return still_working
 
     assert asyncio.run(run()) > 0
+
+
+def public_and_private_threads(
+    server: LiveServer, public_chat: str, sender: str
+) -> tuple[Any, Any, list[str]]:
+    async def read() -> tuple[Any, Any, list[str]]:
+        store = Database.connect(server.database_url)
+        try:
+            async with store.engine.connect() as conn:
+                public = (
+                    await conn.execute(
+                        sa.select(threads).where(threads.c.chat_id == f"{public_chat}/{sender}")
+                    )
+                ).one()
+                private = (
+                    await conn.execute(sa.select(threads).where(threads.c.chat_id == sender))
+                ).first()
+            moves = [move.reason or "" for move in await store.threads.moves(public.id)]
+            return public, private, moves
+        finally:
+            await store.close()
+
+    return asyncio.run(read())
+
+
+def test_a_public_complaint_is_answered_in_public_and_followed_to_a_private_chat(
+    server: LiveServer,
+) -> None:
+    sender, group = new_sender(), f"group-{uuid.uuid4().hex[:6]}"
+    link = f"https://example.test/dm?from={group}"
+    complaint = {
+        "sender": sender,
+        "chat": group,
+        "message": "Your delivery is a joke: my order is two weeks late and nobody answers me!",
+        "metadata": {"public": True, "private_link": link, "language": "en"},
+    }
+    answered = send(server, complaint)
+    assert answered.status_code == 200, answered.text
+    (public_answer,) = [reply["text"] for reply in answered.json()]
+    assert public_answer in {t.format(link=link) for t in variants("utter_public_complaint")}
+    followed = {
+        "sender": sender,
+        "message": "hello, it's about my late order",
+        "metadata": {"continue_from": group},
+    }
+    assert send(server, followed).status_code == 200
+    public, private, moves = public_and_private_threads(server, group, sender)
+    assert private is not None
+    assert public.public and public.closed_at is not None
+    assert any(reason.startswith(f"continued privately in thread {private.id}") for reason in moves)
+    assert private.escalated_at == public.escalated_at  # the wait counts from the public complaint
+    assert private.escalation_reason.startswith(f"continued from public thread {public.id}")
+
+
+def test_following_a_chat_that_is_not_the_senders_own_continues_nothing(
+    server: LiveServer,
+) -> None:
+    owner, stranger, group = new_sender(), new_sender(), f"group-{uuid.uuid4().hex[:6]}"
+    complaint = {
+        "sender": owner,
+        "chat": group,
+        "message": "This is unacceptable, I was charged twice and nobody replies!",
+        "metadata": {"public": True, "private_link": "https://example.test/dm"},
+    }
+    assert send(server, complaint).status_code == 200
+    # Another sender naming the same group reaches only their own thread there: nothing to carry.
+    hijack = {"sender": stranger, "message": "hello", "metadata": {"continue_from": group}}
+    assert send(server, hijack).status_code == 200
+    public, _, moves = public_and_private_threads(server, group, owner)
+    assert public.closed_at is None
+    assert not any(reason.startswith("continued privately") for reason in moves)
+    assert send(server, {**complaint, "chat": ["not", "text"]}).status_code == 400

@@ -3,8 +3,13 @@
 POST /webhooks/rest/webhook  {"sender": "...", "message": "..."}
   -> [{"recipient_id": "...", "text": "..."}, ...]
 
-Two optional fields beyond rasa's: `metadata` (kept with the message, as in rasa)
-and `message_id` (a client's id for the delivery: a retry is answered once).
+Optional fields beyond rasa's: `metadata` (kept with the message, as in rasa),
+`message_id` (a client's id for the delivery: a retry is answered once) and `chat`,
+for a client that bridges a place where many people write (a group, a post's
+comments): the sender's thread there is `<chat>/<sender>`, apart from their own chat
+(`sender`). With `metadata: {public: true, private_link: URL}` a complaint there is
+answered in public with the link; the sender's next message in their own chat with
+`metadata: {continue_from: <chat>}` carries the complaint over (as Telegram's deep link).
 """
 
 from __future__ import annotations
@@ -43,13 +48,17 @@ class RestChannel(ChannelAdapter):
         """Answer one message with the bot's replies."""
         body = read_body(request, REST_MESSAGE)
         sender = body["sender"]
+        metadata = dict(body.get("metadata") or {})
+        if isinstance(metadata.get("continue_from"), str):
+            metadata["continue_from"] = chat_of(metadata["continue_from"], sender)
+        chat = body.get("chat")
         inbound = Inbound(
             channel=self.name,
-            chat_id=sender,
+            chat_id=chat_of(chat, sender) if chat else sender,
             sender_id=sender,
             text=body["message"],
             message_id=body.get("message_id"),
-            metadata=body.get("metadata") or {},
+            metadata=metadata,
         )
         replies = await self.pipeline.handle(inbound, delivered_in_response=True)
         return response.json(
@@ -58,3 +67,8 @@ class RestChannel(ChannelAdapter):
                 for reply in replies
             ]
         )
+
+
+def chat_of(chat: str, sender: str) -> str:
+    """The framework's chat id for a sender in a shared chat (as Telegram's groups)."""
+    return f"{chat}/{sender}"

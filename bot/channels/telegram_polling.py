@@ -19,7 +19,6 @@ from telegram.error import RetryAfter, TelegramError
 from bot.channels.telegram_sending import RetryPolicy, retry_after_seconds
 from bot.channels.telegram_updates import ALLOWED_UPDATES
 from bot.store.channel_store import ChannelStore
-from bot.store.repository import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +96,7 @@ async def forget_old_updates(state: ChannelStore) -> None:
     """Hourly, forget the updates handled long enough ago that none can come again."""
     while True:
         try:
-            await state.forget_older(UPDATE_KEY, utcnow() - REMEMBER_UPDATES)
+            await state.forget_older(UPDATE_KEY, state.clock() - REMEMBER_UPDATES)
         except Exception:
             logger.exception("Could not forget old Telegram updates; again in an hour.")
         await asyncio.sleep(3600)

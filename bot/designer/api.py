@@ -256,7 +256,7 @@ class DesignerApi:
     def _reviews(self) -> ReviewStore:
         if self.runtime.store is None:
             raise EngineUnavailable("the bot is not running")
-        return ReviewStore(self.runtime.store.engine)
+        return ReviewStore(self.runtime.store.engine, self.runtime.store.clock)
 
     @property
     def _training(self) -> TrainingJob:

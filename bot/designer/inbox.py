@@ -23,6 +23,7 @@ from bot.errors import Conflict, NotFound
 from bot.messages import Author
 from bot.store.repository import as_utc, utcnow
 from bot.store.schema import messages, reviews, threads
+from core.clock import Clock
 
 FALLBACK_INTENTS = ("nlu_fallback",)
 INBOX_LIMIT = 500
@@ -83,8 +84,9 @@ class InboxGroup:
 class ReviewStore:
     """Reads the inbox and records reviews, over the framework's store."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock = utcnow) -> None:
         self.engine = engine
+        self.clock = clock
 
     async def missed(self, low_confidence: float, limit: int = INBOX_LIMIT) -> list[MissedMessage]:
         """The messages waiting for review, newest first, less those handled well.
@@ -124,7 +126,7 @@ class ReviewStore:
         Raises:
             Conflict: Someone reviewed one of them in the meantime.
         """
-        now = utcnow()
+        now = self.clock()
         rows = [
             {
                 "message_id": message_id,

@@ -24,6 +24,7 @@ from typing import Any
 from bot.engine.project import RasaProject
 from bot.errors import Conflict
 from bot.store.repository import utcnow
+from core.clock import Clock
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,10 @@ class TrainingStatus:
 class TrainingJob:
     """Runs `bot.designer.train_worker` for a project and follows its output."""
 
-    def __init__(self, project: RasaProject, model_dir: Path, on_model: OnModel) -> None:
+    def __init__(
+        self, project: RasaProject, model_dir: Path, on_model: OnModel, clock: Clock = utcnow
+    ) -> None:
+        self.clock = clock
         self.project = project
         self.model_dir = model_dir
         self.on_model = on_model
@@ -89,7 +93,7 @@ class TrainingJob:
         """
         if self.running:
             raise Conflict("a training run is already under way; wait for it to finish")
-        self.status = TrainingStatus(state="running", phase="starting", started_at=utcnow())
+        self.status = TrainingStatus(state="running", phase="starting", started_at=self.clock())
         self._task = asyncio.create_task(self._run(), name="designer-training")
         return self.status
 
@@ -124,7 +128,7 @@ class TrainingJob:
             status.state = "failed"
             status.error = str(getattr(error, "message", None) or error)
         finally:
-            status.finished_at = utcnow()
+            status.finished_at = self.clock()
 
     async def _train(self) -> Path:
         """Run the worker; the trained model's path."""

@@ -1,8 +1,8 @@
 """A scripted agent for the simulated day: signs in, claims, replies, resolves.
 
 Everything goes through the agents' API with the console's session cookie, as a
-person at the console would; delays are a person's (noticing, reading, typing),
-divided by the simulation's speed.
+person at the console would, heartbeats included; delays are a person's (noticing,
+reading, typing), in simulated seconds, slept divided by the server clock's factor.
 """
 
 from __future__ import annotations
@@ -66,6 +66,8 @@ class ScriptedAgent:
         await asyncio.gather(*self.handling.values(), return_exceptions=True)
 
     async def _glance(self) -> None:
+        # As the console does: an agent not heard from is made offline by the sweep.
+        (await self.http.post("/heartbeat")).raise_for_status()
         reply = await self.http.get("/queue")
         reply.raise_for_status()
         for thread in reply.json():
@@ -102,4 +104,4 @@ class ScriptedAgent:
         return reply.status_code == 201
 
     def _real(self, simulated: float) -> float:
-        return simulated / self.plan.speed
+        return simulated / self.plan.factor

@@ -94,7 +94,7 @@ def simulate(args: argparse.Namespace, settings: Settings) -> int:
     from bot.reports.simulation import SimulationPlan, run_simulation
 
     plan = SimulationPlan(
-        hours=args.hours, agents=args.agents, rate=args.rate, speed=args.speed, seed=args.seed
+        hours=args.hours, agents=args.agents, rate=args.rate, factor=args.factor, seed=args.seed
     )
     return run_simulation(settings, plan, Path(args.output))
 
@@ -124,7 +124,12 @@ def add_commands(commands: Any) -> None:
         "--rate", type=float, default=30.0, help="average new conversations per simulated hour"
     )
     command.add_argument(
-        "--speed", type=float, default=60.0, help="simulated seconds per real second"
+        "--factor",
+        "--speed",
+        dest="factor",
+        type=float,
+        default=60.0,
+        help="the server's clock runs this many times faster than real time",
     )
     command.add_argument("--seed", type=int, default=7, help="random seed")
     command.add_argument("--output", default="reports/simulation", help="folder for the report")

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import ColumnElement
 
 from bot.reports.filters import ReportFilter
+from bot.reports.presence import time_online
 from bot.reports.sql import EMPTY, part, seconds_between, spread, spreads
 from bot.store.schema import agents, messages, thread_events, threads
 
@@ -214,8 +215,9 @@ async def per_agent(
 ) -> list[dict[str, Any]]:
     """Each agent: threads handled, first-human and resolution times, ratings, activity.
 
-    "Hours active" counts the clock hours in which the agent wrote at least once: the
-    store keeps an agent's current presence, not its history.
+    "Hours active" counts the clock hours in which the agent wrote at least once;
+    "time online" adds up their online spans from the presence log
+    (`bot.reports.presence`). An agent online without a thread is listed too.
     """
     held = _threads(report).where(T.agent_id.is_not(None))
     rows = (
@@ -248,6 +250,9 @@ async def per_agent(
         )
     }
     logins = dict((await conn.execute(sa.select(agents.c.id, agents.c.login))).all())
+    online = await time_online(conn, report)
+    holders = {row[0] for row in rows}
+    rows = [*rows, *((agent, 0, 0, 0, None, 0) for agent in online if agent not in holders)]
     found = []
     for agent_id, handled, resolved, ratings, average, breaches in rows:
         login = logins.get(agent_id, f"#{agent_id}")
@@ -265,6 +270,7 @@ async def per_agent(
                 "sla_breaches": int(breaches),
                 "messages": sent,
                 "hours_active": hours,
+                "time_online_seconds": online.get(agent_id, 0.0),
             }
         )
     return sorted(found, key=lambda agent: (-agent["threads"], agent["agent"]))

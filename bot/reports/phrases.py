@@ -102,6 +102,13 @@ AGENT_REPLIES = [
     "Is there anything else I can help you with today?",
 ]
 PUBLIC_OPENERS = ("@fernhill ", "Fernhill, ")
+FOLLOW_UP = {  # the first private message of a customer who followed a public answer's link
+    "en": ["Hi, I'm the one who wrote under your post. Here are the details.",
+           "Following your link: my order number is FH-20417."],
+    "de": ["Hallo, ich habe unter Ihrem Beitrag geschrieben. Hier die Einzelheiten."],
+    "fr": ["Bonjour, c'est moi qui ai écrit sous votre publication. Voici les détails."],
+    "es": ["Hola, soy quien escribió en su publicación. Aquí van los detalles."],
+}  # fmt: skip
 
 
 def pick(rng: random.Random, table: dict[str, list[str]], language: str) -> str:

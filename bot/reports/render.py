@@ -71,13 +71,16 @@ def as_text(report: dict[str, Any]) -> str:
     lines += [f"  {label:<{width}}  {value}" for label, value in headline(report)]
     lines.append("Escalation reasons")
     lines += [f"  {r['reason']:<24} {r['count']}" for r in report["volume"]["reasons"]]
-    lines.append("Agents  threads  resolved  p50 to human  p90 to human  rating  hours active")
+    lines.append(
+        "Agents  threads  resolved  p50 to human  p90 to human  rating  hours active  online"
+    )
     for a in report["agents"]:
         lines.append(
             f"  {a['name']:<10} {a['threads']:>6} {a['resolved']:>8}  "
             f"{minutes(a['escalation_to_human']['p50']):>12}  "
             f"{minutes(a['escalation_to_human']['p90']):>12}  "
-            f"{a['average_rating'] or '-':>6}  {a['hours_active']:>6}"
+            f"{a['average_rating'] or '-':>6}  {a['hours_active']:>12}  "
+            f"{minutes(a['time_online_seconds']):>6}"
         )
     topics = report["topics"]
     lines.append(f"Complaint topics ({topics['messages']} messages, {topics['sampled']} sampled)")
@@ -130,7 +133,8 @@ def as_html(report: dict[str, Any], charts: list[str]) -> str:
     agents = "".join(
         f"<tr><td>{e(a['name'])}</td><td>{a['threads']}</td><td>{a['resolved']}</td>"
         f"<td>{minutes(a['escalation_to_human']['p90'])}</td>"
-        f"<td>{a['average_rating'] or '-'}</td><td>{a['hours_active']}</td></tr>"
+        f"<td>{a['average_rating'] or '-'}</td><td>{a['hours_active']}</td>"
+        f"<td>{minutes(a['time_online_seconds'])}</td></tr>"
         for a in report["agents"]
     )
     topics = "".join(
@@ -147,6 +151,7 @@ def as_html(report: dict[str, Any], charts: list[str]) -> str:
         "td,th{padding:2px 10px;text-align:left}img{max-width:100%;margin:1em 0}</style>"
         f"<h1>Care report {e(scope['from'])} to {e(scope['to'])}</h1><table>{rows}</table>"
         "<h2>Agents</h2><table><tr><th>Agent</th><th>Threads</th><th>Resolved</th>"
-        f"<th>p90 to human</th><th>Rating</th><th>Hours active</th></tr>{agents}</table>"
+        "<th>p90 to human</th><th>Rating</th><th>Hours active</th><th>Time online</th></tr>"
+        f"{agents}</table>"
         f"<h2>Complaint topics</h2><ul>{topics}</ul>{images}"
     )

@@ -2,17 +2,22 @@
 
 The real server runs as `python -m bot run` on a fresh SQLite store. Customers arrive
 as a Poisson process whose rate follows the day (a lunch and an evening peak) and
-write through the REST channel: routine questions, frustration, complaints (public
-ones carry the channel's `public` flag and a private link), requests for a person,
-in four languages. Scripted agents sign in with a password, go online, and through the
-agents' API claim, reply (signed by the server with their name) and resolve, with
+write through the REST channel: routine questions, frustration, complaints, requests
+for a person, in four languages. Public complaints are written in a shared chat (the
+REST channel's `chat`, with the `public` flag and a private link); most of those
+customers then follow the public answer's link to their own chat
+(`metadata.continue_from`), where the conversation goes on. Scripted agents sign in
+with a password, go online, keep their presence with heartbeats and, through the
+agents' API, claim, reply (signed by the server with their name) and resolve, with
 reading and typing times drawn like a person's.
 
-Time: the server stamps rows with the wall clock (its stores call `utcnow()`; only
-`HandoffService` takes a clock), so it cannot run on a fast clock yet. The run is
-compressed instead: every human delay, the SLA, the SLA check interval and the
-handle time are divided by `speed`, and the durations people cause are multiplied
-back by `speed` in the printed summary. The bot's own answer times are real.
+Time: the server runs on its own clock (`clock.factor`, `clock.start`: see
+`bot.config.ClockSettings`), `factor` times faster than real time from 09:00 of
+today (UTC), so every timestamp, the SLA and its check, the presence sweep and the
+queue notices follow simulated time, with the project's own settings; customers and
+agents sleep their simulated delays divided by the factor. The bot's own work takes
+real time, which the clock also stretches by the factor: a bot answer of 50 ms reads
+as 3 s at 60x (the summary gives the customers' real waits too).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +43,9 @@ from bot.reports.seed import DAILY_CURVE
 
 NAMES = ("Maya", "Tomás", "Lena", "Ravi", "Ines", "Jonas", "Aiko", "Sam")
 START_HOUR = 9
+PUBLIC_CHAT = "sim-fernhill-posts"  # the comments under the brand's posts
+RETRIES = 4
+FOLLOW_LINK = 0.8  # share of public complainers who follow the link to a private chat
 KINDS = (("routine", 0.6), ("frustrated", 0.1), ("complaint", 0.15),
          ("public_complaint", 0.07), ("human", 0.08))  # fmt: skip
 
@@ -48,12 +57,12 @@ class SimulationPlan:
     hours: float = 8.0
     agents: int = 4
     rate: float = 30.0  # new conversations per simulated hour, on average over the day
-    speed: float = 60.0  # simulated seconds per real second
+    factor: float = 60.0  # the server's clock: simulated seconds per real second
     seed: int = 7
 
     def real(self, simulated_seconds: float) -> float:
         """Real seconds for a simulated span."""
-        return simulated_seconds / self.speed
+        return simulated_seconds / self.factor
 
 
 class SimulatedDay:
@@ -66,12 +75,14 @@ class SimulatedDay:
         self.logins = logins
         self.started = time.monotonic()
         self.sent = 0
-        self.public_answers: list[float] = []
+        self.public_answers: list[float] = []  # real seconds each public complainer waited
         self.public_with_link = 0
+        self.followed_link = 0
+        self.retried = 0  # deliveries retried after a 503 (a busy server)
 
     def now(self) -> float:
         """Simulated seconds since the day began."""
-        return (time.monotonic() - self.started) * self.plan.speed
+        return (time.monotonic() - self.started) * self.plan.factor
 
     def arrivals(self) -> list[float]:
         """Arrival moments (simulated seconds), by thinning a Poisson process."""
@@ -98,6 +109,7 @@ class SimulatedDay:
             ]
             for agent in agents:
                 await agent.sign_in()
+            self.started = time.monotonic()
             working = [asyncio.create_task(agent.work()) for agent in agents]
             customers = []
             for index, moment in enumerate(self.arrivals()):
@@ -116,59 +128,104 @@ class SimulatedDay:
         kind = rng.choices([k for k, _ in KINDS], [w for _, w in KINDS])[0]
         language = rng.choices(phrases.LANGUAGES, phrases.LANGUAGE_WEIGHTS)[0]
         topic = rng.choice(phrases.TOPICS)
-        sender = f"sim-{self.plan.seed}-{index}"
-        metadata: dict[str, Any] = {"language": language}
-        if kind == "public_complaint":
-            sender = f"sim-group/{sender}"
-            metadata.update(public=True, private_link=f"https://t.me/fernhill_bot?start=c{index}")
+        customer = Customer(http, f"sim-{self.plan.seed}-{index}", {"language": language})
         if kind == "routine":
-            await self._say(http, sender, phrases.pick(rng, phrases.ROUTINE, language), metadata)
+            await self._say(customer, phrases.pick(rng, phrases.ROUTINE, language))
             if rng.random() < 0.4:
                 await asyncio.sleep(self.plan.real(rng.uniform(15, 90)))
-                await self._say(
-                    http, sender, phrases.pick(rng, phrases.ROUTINE, language), metadata
-                )
+                await self._say(customer, phrases.pick(rng, phrases.ROUTINE, language))
             return
         if kind == "frustrated":
             for _ in range(3):
-                await self._say(
-                    http, sender, phrases.pick(rng, phrases.FRUSTRATED, language), metadata
-                )
+                await self._say(customer, phrases.pick(rng, phrases.FRUSTRATED, language))
                 await asyncio.sleep(self.plan.real(rng.uniform(10, 40)))
             return
         if kind == "human":
-            await self._say(http, sender, phrases.pick(rng, phrases.HUMAN, language), metadata)
+            await self._say(customer, phrases.pick(rng, phrases.HUMAN, language))
             return
         text = phrases.complaint(rng, topic, language)
         if kind == "public_complaint":
-            text = rng.choice(phrases.PUBLIC_OPENERS) + text
-        began = time.monotonic()
-        replies = await self._say(http, sender, text, metadata)
-        if kind == "public_complaint":
-            self.public_answers.append(time.monotonic() - began)
-            if any(metadata["private_link"] in str(reply.get("text")) for reply in replies):
-                self.public_with_link += 1
+            await self._complain_in_public(customer, rng, rng.choice(phrases.PUBLIC_OPENERS) + text)
+        else:
+            await self._say(customer, text)
         # The customer answers the agent later and then rates (the agents' script resolves).
         # (agents answer within about a minute and resolve 4-12 minutes in; see agents_script).
         await asyncio.sleep(self.plan.real(rng.uniform(100, 200)))
-        await self._say(http, sender, "ok, thank you", metadata)
+        await self._say(customer, "ok, thank you")
         await asyncio.sleep(self.plan.real(rng.uniform(700, 1000)))
         if rng.random() < 0.6:
-            await self._say(http, sender, str(rng.choices([2, 3, 4, 5], [1, 2, 4, 5])[0]), metadata)
+            await self._say(customer, str(rng.choices([2, 3, 4, 5], [1, 2, 4, 5])[0]))
+
+    async def _complain_in_public(self, customer: Customer, rng: random.Random, text: str) -> None:
+        """Complain under a post; most then follow the answer's link to their own chat."""
+        link = f"https://fernhill.example/dm?from={PUBLIC_CHAT}&c={customer.sender}"
+        public = Customer(
+            customer.http,
+            customer.sender,
+            {**customer.metadata, "public": True, "private_link": link},
+            chat=PUBLIC_CHAT,
+        )
+        began = time.monotonic()
+        replies = await self._say(public, text)
+        self.public_answers.append(time.monotonic() - began)
+        if not any(link in str(reply.get("text")) for reply in replies):
+            customer.chat, customer.metadata = public.chat, public.metadata
+            return  # no link to follow: the conversation goes on in public
+        self.public_with_link += 1
+        if rng.random() >= FOLLOW_LINK:
+            customer.chat, customer.metadata = public.chat, public.metadata
+            return
+        await asyncio.sleep(self.plan.real(rng.uniform(20, 90)))  # reads it, opens the link
+        self.followed_link += 1
+        language = str(customer.metadata["language"])
+        await self._say(
+            customer,
+            phrases.pick(rng, phrases.FOLLOW_UP, language),
+            continue_from=PUBLIC_CHAT,
+        )
 
     async def _say(
-        self, http: httpx.AsyncClient, sender: str, text: str, metadata: dict[str, Any]
+        self, customer: Customer, text: str, *, continue_from: str | None = None
     ) -> list[dict[str, Any]]:
         self.sent += 1
-        reply = await http.post(
-            "/webhooks/rest/webhook", json={"sender": sender, "message": text, "metadata": metadata}
-        )
-        reply.raise_for_status()
-        return list(reply.json())
+        customer.said += 1
+        body: dict[str, Any] = {
+            "sender": customer.sender,
+            "message": text,
+            "metadata": customer.metadata,
+            "message_id": f"{customer.sender}-{customer.said}",  # retried, answered once
+        }
+        if continue_from is not None:
+            body["metadata"] = {**customer.metadata, "continue_from": continue_from}
+        if customer.chat is not None:
+            body["chat"] = customer.chat
+        for attempt in range(RETRIES):
+            try:
+                reply = await customer.http.post("/webhooks/rest/webhook", json=body)
+                if reply.status_code != 503 or attempt == RETRIES - 1:
+                    reply.raise_for_status()
+                    return list(reply.json())
+            except httpx.TransportError:
+                if attempt == RETRIES - 1:
+                    raise
+            self.retried += 1
+            await asyncio.sleep(2.0 * (attempt + 1))  # a busy server: as a client retries
+        raise AssertionError("unreachable")
+
+
+@dataclass
+class Customer:
+    """Where a simulated customer writes: their own chat, or a shared one (`chat`)."""
+
+    http: httpx.AsyncClient
+    sender: str
+    metadata: dict[str, Any]
+    chat: str | None = None
+    said: int = 0
 
 
 def handoff_file(workdir: Path, plan: SimulationPlan) -> tuple[Path, list[str]]:
-    """The project's detection settings with the simulated agents and a compressed SLA."""
+    """The project's detection settings with the simulated agents (SLA and timers as shipped)."""
     detection = Path("config/handoff.yml").read_text().split("\nteams:")[0].split("\nagents:")[0]
     logins = [f"agent{n + 1}" for n in range(plan.agents)]
     agents = "".join(
@@ -180,10 +237,8 @@ def handoff_file(workdir: Path, plan: SimulationPlan) -> tuple[Path, list[str]]:
         f"{detection}\nteams:\n"
         "  care: {name: Care, topics: [orders, delivery, returns, account]}\n"
         f"  billing: {{name: Billing, topics: [payments]}}\n"
-        f"routing: {{default_team: care, handle_time_minutes: {6 / plan.speed:.4f}}}\n"
+        "routing: {default_team: care}\n"
         f"agents:\n{agents}"
-        f"sla: {{first_response_minutes: {5 / plan.speed:.5f}, "
-        f"check_interval_seconds: {max(0.2, 15 / plan.speed):.3f}}}\n"
     )
     path = workdir / "handoff.yml"
     path.write_text(text)
@@ -203,7 +258,9 @@ def run_simulation(settings: Settings, plan: SimulationPlan, output: Path) -> in
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'trackers.db'}\n"
     )
     env = {**os.environ, "BOT_DATABASE_URL": database, "BOT_SERVER_PORT": str(port),
-           "BOT_PROJECT_HANDOFF": str(handoff), "BOT_ENGINE_ENDPOINTS": str(endpoints)}  # fmt: skip
+           "BOT_PROJECT_HANDOFF": str(handoff), "BOT_ENGINE_ENDPOINTS": str(endpoints),
+           "BOT_CLOCK_FACTOR": str(plan.factor), "BOT_CLOCK_START": day_start().isoformat(),
+           "BOT_SERVER_WORKERS": "1"}  # fmt: skip
     for login in logins:
         subprocess.run(
             [sys.executable, "-m", "bot", "agents", "password", login],
@@ -215,18 +272,28 @@ def run_simulation(settings: Settings, plan: SimulationPlan, output: Path) -> in
     try:
         _wait_until_ready(url, server, workdir)
         day = SimulatedDay(url, plan, logins)
-        print(f"Simulating {plan.hours:g} h with {plan.agents} agents at {plan.rate:g}/h, "
-              f"{plan.speed:g}x faster than the clock (about "
-              f"{plan.hours * 3600 / plan.speed / 60:.0f} min); store: {workdir / 'bot.db'}",
+        print(f"Simulating {plan.hours:g} h with {plan.agents} agents at {plan.rate:g}/h on "
+              f"the server's clock, {plan.factor:g}x faster than real time (about "
+              f"{plan.hours * 3600 / plan.factor / 60:.0f} min); store: {workdir / 'bot.db'}",
               flush=True)  # fmt: skip
         asyncio.run(day.run())
     finally:
         server.terminate()
-        server.wait(30)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(30)
         log.close()
     summary = asyncio.run(summarise(database, plan, day, output))
     print(summary, end="")
     return 0
+
+
+def day_start() -> datetime:
+    """09:00 (UTC) of today: when the simulated day begins on the server's clock."""
+    today = datetime.now(timezone.utc).date()
+    return datetime.combine(today, datetime.min.time(), timezone.utc).replace(hour=START_HOUR)
 
 
 def _free_port() -> int:

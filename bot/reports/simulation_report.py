@@ -33,17 +33,11 @@ async def signed_share(engine: Any) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def scaled(seconds: float | None, speed: float) -> float | None:
-    """Real seconds of a compressed run as simulated seconds."""
-    return None if seconds is None else seconds * speed
-
-
 async def summarise(database: str, plan: SimulationPlan, day: SimulatedDay, output: Path) -> str:
-    """Print-ready figures; the full report (in real seconds) goes to `output`."""
+    """Print-ready figures, in the server clock's time; the full report goes to `output`."""
     engine = create_engine(database)
     try:
-        settings = ReportSettings(sla_minutes=5 / plan.speed, handle_time_minutes=6 / plan.speed)
-        built = await build_report(engine, report_filter(None, None), settings)
+        built = await build_report(engine, report_filter(None, None), ReportSettings())
         agent_messages, signed = await signed_share(engine)
     finally:
         await engine.dispose()
@@ -51,18 +45,18 @@ async def summarise(database: str, plan: SimulationPlan, day: SimulatedDay, outp
     (output / "report.json").write_text(render.as_json(built))
     speed, volume, public = built["speed"], built["volume"], built["public"]["public"]
     to_human = speed["escalation_to_human"]
-    answers = sorted(day.public_answers)
-    slowest = answers[-1] if answers else None
+    waits = sorted(day.public_answers)
+    within = sum(wait * plan.factor <= 5 for wait in waits)
     lines = [
         f"Simulated day: {plan.hours:g} h, {plan.agents} agents, {plan.rate:g} conversations/h "
-        f"on average, {plan.speed:g}x; {day.sent} customer messages sent",
+        f"on average, the server's clock {plan.factor:g}x; {day.sent} customer messages sent "
+        f"({day.retried} retried after a 503)",
         f"  conversations            {volume['conversations']}",
         f"  containment              {render.percent(volume['containment'])}",
         f"  escalations              {volume['escalations']}",
         "  escalation to first human  p50 "
-        f"{render.minutes(scaled(to_human['p50'], plan.speed))}, p90 "
-        f"{render.minutes(scaled(to_human['p90'], plan.speed))} (simulated time, "
-        f"n={to_human['count']})",
+        f"{render.minutes(to_human['p50'])}, p90 {render.minutes(to_human['p90'])} "
+        f"(n={to_human['count']})",
         f"  within the 5 min SLA     {render.percent(speed['within_sla_share'])}",
         f"  SLA breaches             {speed['sla_breaches']}",
         f"  unanswered escalations   {speed['escalations_unanswered']}",
@@ -70,15 +64,25 @@ async def summarise(database: str, plan: SimulationPlan, day: SimulatedDay, outp
         f"({render.percent(signed / agent_messages if agent_messages else None)})",
         f"  public complaints        {public['escalations']}; answered in public "
         f"{public['answered_in_public']}, within 5 s {public['answered_in_public_within_5s']} "
-        f"(slowest answer seen by a customer {render.minutes(slowest)}, real time); "
-        f"with the private-chat link {day.public_with_link}",
-        f"  moved to a private chat  {public['moved_to_private']} (needs Telegram's deep link; "
-        "the REST channel cannot follow it)",
+        f"(on the clock); {len(waits)} customers waited p50 "
+        f"{_ms(waits, 0.5)}, at most {_ms(waits, 1.0)} real ({within} within 5 s at "
+        f"{plan.factor:g}x); the private-chat link in {day.public_with_link}",
+        f"  moved to a private chat  {public['moved_to_private']} "
+        f"({render.percent(public['moved_to_private_share'])}); "
+        f"{day.followed_link} customers followed the link",
         f"  average rating           {built['satisfaction']['average']} "
         f"({built['satisfaction']['ratings']} ratings)",
-        f"  bot answer time          {render.spread_text(speed['bot_answer'])} (real time)",
-        f"Full report (real seconds): {output / 'report.json'}",
+        f"  bot answer time          {render.spread_text(speed['bot_answer'])} "
+        f"(on the clock: the bot's real time x {plan.factor:g})",
+        f"Full report: {output / 'report.json'}",
     ]
     text = "\n".join(lines) + "\n"
     (output / "summary.txt").write_text(text)
     return text
+
+
+def _ms(waits: list[float], share: float) -> str:
+    """A quantile of real waits, in milliseconds."""
+    if not waits:
+        return "-"
+    return f"{waits[min(len(waits) - 1, int(share * (len(waits) - 1)))] * 1000:.0f} ms"

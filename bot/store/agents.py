@@ -11,17 +11,20 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.store.presence_log import log_presence
 from bot.store.repository import as_utc, utcnow
 from bot.store.schema import agents, snippets, threads
 from core.actors import AgentRow, Presence, Snippet
+from core.clock import Clock
 from core.messages import ThreadState
 
 
 class AgentRepository:
     """Agents' rows, presence and load, and their snippets."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock = utcnow) -> None:
         self.engine = engine
+        self.clock = clock
 
     async def sync_agents(self, logins: Iterable[str]) -> dict[str, int]:
         """Make sure every configured agent has a row; return their ids by login.
@@ -41,7 +44,7 @@ class AgentRepository:
                 row.login: row.id
                 for row in await conn.execute(sa.select(agents.c.login, agents.c.id))
             }
-            now = utcnow()
+            now = self.clock()
             for login in wanted:
                 if login not in existing:
                     result = await conn.execute(
@@ -82,13 +85,15 @@ class AgentRepository:
         ]
 
     async def set_presence(self, agent_id: int, presence: Presence) -> None:
-        """Record an agent's presence."""
+        """Record an agent's presence, and the change in the presence log."""
+        now = self.clock()
         async with self.engine.begin() as conn:
             await conn.execute(
                 sa.update(agents)
                 .where(agents.c.id == agent_id)
-                .values(presence=presence.value, presence_changed_at=utcnow())
+                .values(presence=presence.value, presence_changed_at=now)
             )
+            await log_presence(conn, agent_id, presence, now)
 
     async def record_seen(
         self, agent_id: int, at: datetime, session_expires_at: datetime | None
@@ -117,7 +122,7 @@ class AgentRepository:
 
     async def add_snippet(self, agent_id: int, title: str, text: str) -> Snippet:
         """Save a new snippet for an agent."""
-        now = utcnow()
+        now = self.clock()
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 sa.insert(snippets).values(

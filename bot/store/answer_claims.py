@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.store.messages import MessageRepository
 from bot.store.repository import as_utc, utcnow
 from bot.store.schema import messages
+from core.clock import Clock, clock_seconds
 from core.messages import Outbound, StoredMessage
 
 
@@ -37,8 +38,11 @@ class ClaimState:
 class AnswerClaims:
     """Take, release and complete claims on answering customer messages."""
 
-    def __init__(self, engine: AsyncEngine, messages_repository: MessageRepository) -> None:
+    def __init__(
+        self, engine: AsyncEngine, messages_repository: MessageRepository, clock: Clock = utcnow
+    ) -> None:
         self.engine = engine
+        self.clock = clock
         self.messages = messages_repository
 
     async def state(self, message_id: int) -> ClaimState:
@@ -52,7 +56,8 @@ class AnswerClaims:
 
     async def take(self, message_id: int, token: str, lease_seconds: float) -> bool:
         """Claim a free message for `lease_seconds`; False if someone holds it or it is done."""
-        now = utcnow()
+        now = self.clock()
+        lease = timedelta(seconds=clock_seconds(self.clock, lease_seconds))  # real seconds
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 sa.update(messages)
@@ -61,7 +66,7 @@ class AnswerClaims:
                     messages.c.answered_at.is_(None),
                     sa.or_(messages.c.claimed_until.is_(None), messages.c.claimed_until <= now),
                 )
-                .values(claimed_by=token, claimed_until=now + timedelta(seconds=lease_seconds))
+                .values(claimed_by=token, claimed_until=now + lease)
             )
             return bool(result.rowcount)
 
@@ -91,7 +96,7 @@ class AnswerClaims:
                     messages.c.claimed_by == token,
                     messages.c.answered_at.is_(None),
                 )
-                .values(answered_at=utcnow(), claimed_by=None, claimed_until=None)
+                .values(answered_at=self.clock(), claimed_by=None, claimed_until=None)
             )
             if not done.rowcount:
                 return None

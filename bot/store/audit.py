@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.store.repository import as_utc, utcnow
 from bot.store.schema import audit_events
 from core.actors import AuditEntry
+from core.clock import Clock
 
 FIELD_CHARS = 64
 
@@ -15,8 +16,9 @@ FIELD_CHARS = 64
 class AuditRepository:
     """Rows of `audit_events`, written once, read newest first."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock = utcnow) -> None:
         self.engine = engine
+        self.clock = clock
 
     async def record(
         self, event: str, login: str | None, address: str | None, detail: str | None = None
@@ -29,7 +31,7 @@ class AuditRepository:
                     login=login[:FIELD_CHARS] if login else login,
                     address=address[:FIELD_CHARS] if address else address,
                     detail=detail,
-                    created_at=utcnow(),
+                    created_at=self.clock(),
                 )
             )
 

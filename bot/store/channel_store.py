@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.repository import as_utc, utcnow
 from bot.store.schema import channel_state, customers
+from core.clock import Clock
 
 
 class ChannelStore:
@@ -25,8 +26,9 @@ class ChannelStore:
         channel: The channel's registry name; every key lives under it.
     """
 
-    def __init__(self, engine: AsyncEngine, channel: str) -> None:
+    def __init__(self, engine: AsyncEngine, channel: str, clock: Clock = utcnow) -> None:
         self.engine = engine
+        self.clock = clock
         self.channel = channel
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
@@ -44,7 +46,7 @@ class ChannelStore:
     async def put(self, key: str, value: str) -> None:
         """Set `key` to `value`, replacing what was there."""
         insert = self._insert(channel_state).values(
-            channel=self.channel, key=key, value=value, updated_at=utcnow()
+            channel=self.channel, key=key, value=value, updated_at=self.clock()
         )
         async with self.engine.begin() as conn:
             await conn.execute(
@@ -62,7 +64,7 @@ class ChannelStore:
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 self._insert(channel_state)
-                .values(channel=self.channel, key=key, value=value, updated_at=utcnow())
+                .values(channel=self.channel, key=key, value=value, updated_at=self.clock())
                 .on_conflict_do_nothing()
             )
             return bool(result.rowcount == 1)
@@ -99,7 +101,7 @@ class ChannelStore:
             await conn.execute(
                 sa.update(customers)
                 .where(condition)
-                .values(blocked_at=utcnow() if blocked else None)
+                .values(blocked_at=self.clock() if blocked else None)
             )
 
     async def blocked_at(self, external_id: str) -> datetime | None:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.store.repository import as_utc, utcnow
 from bot.store.schema import agent_credentials, agent_sessions
 from core.actors import SessionRow
+from core.clock import Clock
 from handoff.passwords import hash_secret
 
 TOKEN, PASSWORD = "token", "password"
@@ -23,8 +24,9 @@ TOKEN, PASSWORD = "token", "password"
 class CredentialRepository:
     """Agents' tokens, passwords and console sessions, by agent id."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock = utcnow) -> None:
         self.engine = engine
+        self.clock = clock
 
     async def add_credential(
         self, agent_id: int, kind: str, secret_hash: str, expires_at: datetime | None = None
@@ -36,7 +38,7 @@ class CredentialRepository:
                     agent_id=agent_id,
                     kind=kind,
                     secret_hash=secret_hash,
-                    created_at=utcnow(),
+                    created_at=self.clock(),
                     expires_at=expires_at,
                 )
             )
@@ -57,7 +59,7 @@ class CredentialRepository:
 
     async def revoke_all(self, agent_id: int) -> tuple[int, int]:
         """Revoke an agent's API tokens and console sessions: (tokens, sessions) revoked."""
-        now = utcnow()
+        now = self.clock()
         async with self.engine.begin() as conn:
             tokens = await conn.execute(
                 sa.update(agent_credentials)
@@ -79,7 +81,7 @@ class CredentialRepository:
 
     async def set_password(self, agent_id: int, password_hash: str) -> None:
         """Store a new password hash; the agent's earlier passwords stop working."""
-        now = utcnow()
+        now = self.clock()
         async with self.engine.begin() as conn:
             await conn.execute(
                 sa.update(agent_credentials)
@@ -125,7 +127,7 @@ class CredentialRepository:
                 sa.insert(agent_sessions).values(
                     agent_id=agent_id,
                     secret_hash=secret_hash,
-                    created_at=utcnow(),
+                    created_at=self.clock(),
                     expires_at=expires_at,
                 )
             )
@@ -159,7 +161,7 @@ class CredentialRepository:
                     agent_sessions.c.secret_hash == secret_hash,
                     agent_sessions.c.revoked_at.is_(None),
                 )
-                .values(revoked_at=utcnow())
+                .values(revoked_at=self.clock())
             )
 
     async def delete_expired_sessions(self, before: datetime) -> None:

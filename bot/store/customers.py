@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.store.repository import as_utc, utcnow
 from bot.store.schema import customer_orders, customers, threads
+from core.clock import Clock
 from core.customers import Contact, CustomerProfile
 
 ORDERS_SHOWN = 5
@@ -25,8 +26,9 @@ ORDERS_SHOWN = 5
 class CustomerRepository:
     """Reads customers' profiles; keeps the orders they mention and the contact they leave."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock = utcnow) -> None:
         self.engine = engine
+        self.clock = clock
         dialect = engine.dialect.name
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
 
@@ -68,7 +70,7 @@ class CustomerRepository:
         """Remember order numbers a customer mentioned in a thread (again: now the latest)."""
         if not numbers:
             return
-        now = utcnow()
+        now = self.clock()
         rows = [
             {
                 "customer_id": customer_id,
@@ -102,7 +104,7 @@ class CustomerRepository:
             values["display_name"] = name
         if contact is not None:
             values[contact.kind] = contact.value
-            values["contact_left_at"] = utcnow()
+            values["contact_left_at"] = self.clock()
         if values:
             async with self.engine.begin() as conn:
                 await conn.execute(

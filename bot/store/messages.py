@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.store.repository import as_utc, message_from_row, thread_from_row, utcnow
 from bot.store.schema import customers, messages, threads
 from bot.store.threads import close_thread
+from core.clock import Clock, clock_seconds
 from core.messages import Author, Inbound, Outbound, StoredMessage, Thread, ThreadState
 
 _TO_CUSTOMER = [Author.BOT.value, Author.AGENT.value, Author.SYSTEM.value]
@@ -28,8 +29,9 @@ ThreadFilter = Callable[[Thread], bool]
 class MessageRepository:
     """Stores customers' messages (opening their threads) and everything said back."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock = utcnow) -> None:
         self.engine = engine
+        self.clock = clock
         dialect = engine.dialect.name
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
 
@@ -71,7 +73,7 @@ class MessageRepository:
             customer_id = await self._ensure_customer(conn, inbound)
             thread = await self._ensure_open_thread(conn, customer_id, inbound)
             if is_over is not None and is_over(thread):
-                await close_thread(conn, thread.id)
+                await close_thread(conn, thread.id, self.clock())
                 thread = await self._ensure_open_thread(conn, customer_id, inbound)
             message = await self._insert_message(
                 conn,
@@ -81,7 +83,7 @@ class MessageRepository:
                 delivery_key=inbound.delivery_key,
                 channel_message_id=inbound.message_id,
                 payload=inbound.metadata or None,
-                **_claim_columns(claim),
+                **_claim_columns(claim, self.clock),
             )
             return thread, message, False
 
@@ -132,12 +134,12 @@ class MessageRepository:
                 reply_to_id=reply_to_id,
                 agent_id=agent_id,
                 payload=reply.extras or None,
-                sent_at=utcnow() if sent else None,
+                sent_at=self.clock() if sent else None,
             )
             for reply in replies
         ]
         await conn.execute(
-            sa.update(threads).where(threads.c.id == thread_id).values(updated_at=utcnow())
+            sa.update(threads).where(threads.c.id == thread_id).values(updated_at=self.clock())
         )
         return stored
 
@@ -147,7 +149,7 @@ class MessageRepository:
             await conn.execute(
                 sa.update(messages)
                 .where(messages.c.id == message_id)
-                .values(sent_at=utcnow(), channel_message_id=channel_message_id)
+                .values(sent_at=self.clock(), channel_message_id=channel_message_id)
             )
 
     async def unsent(self, thread_id: int) -> list[StoredMessage]:
@@ -248,7 +250,7 @@ class MessageRepository:
                     external_id=inbound.sender_id,
                     display_name=inbound.sender_name,
                     username=inbound.sender_handle,
-                    created_at=utcnow(),
+                    created_at=self.clock(),
                 )
                 .on_conflict_do_nothing()
             )
@@ -277,7 +279,7 @@ class MessageRepository:
         )
         row = (await conn.execute(query)).mappings().first()
         if row is None:  # as for customers: insert only when there is none, race-safe
-            now = utcnow()
+            now = self.clock()
             await conn.execute(
                 self._insert(threads)
                 .values(
@@ -305,7 +307,7 @@ class MessageRepository:
             "thread_id": thread_id,
             "author": author.value,
             "text": text,
-            "created_at": utcnow(),
+            "created_at": self.clock(),
             **columns,
         }
         result = await conn.execute(sa.insert(messages).values(**values))
@@ -333,8 +335,10 @@ class MessageRepository:
 _EMPTY_MESSAGE = {column.name: None for column in messages.columns}
 
 
-def _claim_columns(claim: tuple[str, float] | None) -> dict[str, Any]:
+def _claim_columns(claim: tuple[str, float] | None, clock: Clock) -> dict[str, Any]:
+    """A claim's columns; its lease is real seconds (it outlasts the engine's limits)."""
     if claim is None:
         return {}
     token, lease_seconds = claim
-    return {"claimed_by": token, "claimed_until": utcnow() + timedelta(seconds=lease_seconds)}
+    lease = timedelta(seconds=clock_seconds(clock, lease_seconds))
+    return {"claimed_by": token, "claimed_until": clock() + lease}

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store.repository import message_from_row, utcnow
 from bot.store.schema import messages, threads
+from core.clock import Clock
 from core.messages import Author, StoredMessage
 
 TO_CUSTOMER = (Author.BOT.value, Author.AGENT.value, Author.SYSTEM.value)
@@ -25,8 +26,9 @@ TO_CUSTOMER = (Author.BOT.value, Author.AGENT.value, Author.SYSTEM.value)
 class Outbox:
     """Undelivered messages by chat, and marking them delivered."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock = utcnow) -> None:
         self.engine = engine
+        self.clock = clock
 
     async def undelivered(self, channel: str, chat_id: str) -> list[StoredMessage]:
         """The chat's messages to the customer not delivered yet, oldest first."""
@@ -47,7 +49,7 @@ class Outbox:
             update = (
                 sa.update(messages)
                 .where(messages.c.id.in_([m.id for m in waiting]), messages.c.sent_at.is_(None))
-                .values(sent_at=utcnow())
+                .values(sent_at=self.clock())
             )
             if conn.dialect.name != "postgresql":
                 await conn.execute(update)
@@ -74,7 +76,7 @@ class Outbox:
                     messages.c.author.in_(TO_CUSTOMER),
                     messages.c.sent_at.is_(None),
                 )
-                .values(sent_at=utcnow())
+                .values(sent_at=self.clock())
                 .execution_options(synchronize_session=False)
             )
             return int(result.rowcount or 0)

@@ -232,3 +232,14 @@ audit_events = sa.Table(
     sa.Column("detail", sa.Text),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
 )
+
+# Presence over time (migration 0010): each change, for the agents' time online.
+presence_log = sa.Table(
+    "presence_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("agent_id", sa.Integer, sa.ForeignKey("agents.id"), nullable=False),
+    sa.Column("presence", sa.String(16), nullable=False),  # online, away, offline
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index("ix_presence_log_agent_id_changed_at", presence_log.c.agent_id, presence_log.c.changed_at)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store.repository import as_utc, thread_from_row, utcnow
 from bot.store.schema import agents, customers, messages, thread_events, threads
+from core.clock import Clock
 from core.messages import Author, Thread, ThreadState
 from core.records import Move, ThreadSummary
 from core.states import Transition
@@ -24,20 +25,23 @@ from core.states import Transition
 OPEN_BY_PEOPLE = (ThreadState.QUEUED.value, ThreadState.WITH_AGENT.value)
 
 
-async def close_thread(conn: AsyncConnection, thread_id: int, rating: int | None = None) -> None:
-    """Close a thread for good, in the caller's transaction (the one place that does)."""
+async def close_thread(
+    conn: AsyncConnection, thread_id: int, now: datetime, rating: int | None = None
+) -> None:
+    """Close a thread for good at `now`, in the caller's transaction (the one place that does)."""
     await conn.execute(
         sa.update(threads)
         .where(threads.c.id == thread_id, threads.c.closed_at.is_(None))
-        .values(closed_at=utcnow(), rating=rating)
+        .values(closed_at=now, rating=rating)
     )
 
 
 class ThreadRepository:
     """Reads threads, and moves and closes them."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock = utcnow) -> None:
         self.engine = engine
+        self.clock = clock
 
     async def thread(self, thread_id: int) -> Thread | None:
         """A thread by id."""
@@ -108,7 +112,7 @@ class ThreadRepository:
             same_agent,
             threads.c.closed_at.is_(None),
         )
-        now = utcnow()
+        now = self.clock()
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 sa.update(threads)
@@ -142,7 +146,7 @@ class ThreadRepository:
             await conn.execute(
                 sa.update(threads)
                 .where(threads.c.id == thread_id, threads.c.first_response_at.is_(None))
-                .values(first_response_at=utcnow())
+                .values(first_response_at=self.clock())
             )
 
     async def claim_breach(self, thread_id: int) -> bool:
@@ -151,14 +155,14 @@ class ThreadRepository:
             result = await conn.execute(
                 sa.update(threads)
                 .where(threads.c.id == thread_id, threads.c.sla_breached_at.is_(None))
-                .values(sla_breached_at=utcnow())
+                .values(sla_breached_at=self.clock())
             )
             return bool(result.rowcount == 1)
 
     async def close(self, thread_id: int, *, rating: int | None = None) -> None:
         """Close a thread for good (after its rating, or when the customer moved on)."""
         async with self.engine.begin() as conn:
-            await close_thread(conn, thread_id, rating)
+            await close_thread(conn, thread_id, self.clock(), rating)
 
     async def moves(self, thread_id: int) -> list[Move]:
         """A thread's recorded moves, in order."""

@@ -21,6 +21,7 @@ from bot.web.health import dependencies, outage_response, unavailable_dependency
 from bot.web.people_api import PeopleApi
 from bot.web.validation import check_path_and_query
 from core.access import public
+from core.clock import clock_factor
 from core.errors import BotError, NotFound
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ def create_app(settings: Settings, model_path: Path, *, name: str = "fernhill_ca
                 "model": services.engine.model_name,
                 "channels": enabled,
                 "dependencies": report,
+                "clock": services.clock().isoformat(),  # the bot's time (a simulation's too)
+                "clock_factor": clock_factor(services.clock),
             },
             status=200 if up else 503,
         )

@@ -20,6 +20,7 @@ from bot.web.requests import read_body
 from bot.web.schemas import PRESENCE
 from core.access import PEOPLE, SIGNED_IN, SUPERVISORS, public
 from core.actors import Presence
+from core.clock import real_seconds
 from core.errors import BadRequest
 
 
@@ -75,9 +76,9 @@ class PeopleApi:
             actor, self.api.auth.session_end(request)
         )
         settings = self.api.service.settings.presence
-        return response.json(
-            {"presence": presence.value, "next_heartbeat_seconds": settings.heartbeat_seconds}
-        )
+        # Real seconds: on a simulation's faster clock, the console beats as often.
+        every = real_seconds(self.api.service.moves.clock, settings.heartbeat_seconds)
+        return response.json({"presence": presence.value, "next_heartbeat_seconds": every})
 
     async def agents(self, request: Request) -> HTTPResponse:
         """Every agent with presence and load."""

@@ -24,6 +24,9 @@ REST_MESSAGE = Body(
         "message": Text(MAX_CUSTOMER_TEXT, non_blank=True, description="the message"),
         "metadata": FreeObject(8, 8192, "kept with the message, as in rasa"),
         "message_id": CLIENT_ID,
+        "chat": TextOrNumber(
+            200, "a shared chat (a group) it was said in; the sender's own chat if absent"
+        ),
     },
     required=("sender", "message"),
 )

@@ -10,13 +10,14 @@ reads their place in the queue, once per burst.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from bot.reports.filters import report_filter
+from bot.reports.presence import time_online
 from bot.store import Database
 from core.actors import Presence
 from core.errors import Conflict
@@ -103,6 +104,7 @@ async def desk(store: Database) -> AsyncIterator[Desk]:
     clock = FakeClock()
     # A Wednesday at 10:00 UTC, so that shifts are predictable.
     clock.now = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
+    store = Database(store.engine, clock)  # one clock for the store and the services
     pushed: list[tuple[int, str]] = []
 
     async def deliver(thread: Thread, message: StoredMessage) -> None:
@@ -232,6 +234,7 @@ async def test_the_sla_reroutes_a_spanish_customer_to_a_spanish_speaker(desk: De
     await desk.online("carla")
     busy = await desk.customer("busy")  # Carla is full, and answering
     await desk.handoff.reply(desk.handoff.actor("carla"), busy.id, "Hola, te ayudo.")
+    desk.clock.advance(minutes=1)  # Carla was assigned longer ago than Ana will be
     await desk.online("ana")
     thread = await desk.customer("c5")
     assert desk.holder(thread) == "Ana"
@@ -278,12 +281,44 @@ async def test_a_queued_customer_who_writes_again_reads_their_place(desk: Desk) 
         return [reply.text for reply in replies]
 
     assert await writes("¿hola?") == []  # just told their place
-    await asyncio.sleep(SETTINGS.routing.queued_reply_every_seconds)  # the interval passes
+    desk.clock.advance(seconds=SETTINGS.routing.queued_reply_every_seconds)  # the interval passes
     (ack,) = await writes("¿hay alguien?")
     assert ack == SPANISH["utter_handoff_still_queued"].format(position=2, wait="12 minutos")
     assert await writes("¿hola??") == []  # a burst: one answer
     await desk.handoff.resolve(desk.handoff.actor("carla"), busy.id)  # Carla takes the first
     assert desk.holder(await desk.thread(first.id)) == "Carla"
-    await asyncio.sleep(SETTINGS.routing.queued_reply_every_seconds)
+    desk.clock.advance(seconds=SETTINGS.routing.queued_reply_every_seconds)
     (later,) = await writes("¿sigo esperando?")
     assert later == SPANISH["utter_handoff_still_queued"].format(position=1, wait="6 minutos")
+
+
+async def test_presence_changes_are_logged_at_the_clocks_time_and_add_up_to_time_online(
+    desk: Desk,
+) -> None:
+    began = desk.clock()
+    await desk.online("ana", "ben")
+    desk.clock.advance(minutes=30)
+    await desk.handoff.presence.set_presence(desk.handoff.actor("ana"), Presence.AWAY)
+    desk.clock.advance(minutes=10)
+    await desk.online("ana")
+    await desk.heartbeat("ben")
+    desk.clock.advance(minutes=21, seconds=40)  # Ben's console went quiet: the sweep
+    await desk.heartbeat("ana")
+    assert await desk.handoff.presence.sweep() == [desk.handoff.actor("ben").id]
+    await desk.handoff.presence.sign_out(desk.handoff.actor("ana"))
+
+    ana = await desk.store.presence_log.changes(desk.handoff.actor("ana").id)
+    assert ana == [
+        (Presence.ONLINE, began),
+        (Presence.AWAY, began + timedelta(minutes=30)),
+        (Presence.ONLINE, began + timedelta(minutes=40)),
+        (Presence.OFFLINE, began + timedelta(minutes=60, seconds=100)),
+    ]
+    ben = await desk.store.presence_log.changes(desk.handoff.actor("ben").id)
+    assert [presence for presence, _ in ben] == [Presence.ONLINE, Presence.OFFLINE]
+    day = report_filter("2026-11-25", "2026-11-25")
+    async with desk.store.engine.connect() as conn:
+        online = await time_online(conn, day, now=desk.clock())
+    assert online[desk.handoff.actor("ana").id] == 30 * 60 + 21 * 60 + 40
+    assert online[desk.handoff.actor("ben").id] == 60 * 60 + 100
+    assert desk.handoff.actor("carla").id not in online  # never online

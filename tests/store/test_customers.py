@@ -11,6 +11,7 @@ from bot.store import Database
 from bot.store.database import create_engine
 from bot.store.migrate import upgrade_async
 from bot.store.threads import close_thread
+from core.clock import utcnow
 from core.customers import Contact
 from core.messages import Inbound
 
@@ -80,7 +81,7 @@ async def test_a_contact_left_and_a_typed_name(store: Database) -> None:
 async def test_profiles_of_a_queue_count_each_customers_threads(store: Database) -> None:
     first, _, _ = await store.messages.record_inbound(telegram("hi"))
     async with store.engine.begin() as conn:
-        await close_thread(conn, first.id)
+        await close_thread(conn, first.id, utcnow())
     second, _, _ = await store.messages.record_inbound(telegram("hi again"))
     other, _, _ = await store.messages.record_inbound(
         Inbound(channel="rest", chat_id="bob", sender_id="bob", text="hello")

@@ -135,9 +135,9 @@ export function renderReport(report) {
     ["First response", speed.first_response], ["Next response", speed.next_response],
     ["Resolution", speed.resolution],
   ].map(([name, s]) => [name, duration(s.p50), duration(s.p90), duration(s.mean), s.count]));
-  const agents = table(["Agent", "Threads", "Resolved", "p50 to human", "p90 to human", "p50 resolution", "Rating", "Breaches", "Hours active"],
+  const agents = table(["Agent", "Threads", "Resolved", "p50 to human", "p90 to human", "p50 resolution", "Rating", "Breaches", "Hours active", "Time online"],
     report.agents.map((a) => [a.name, a.threads, a.resolved, duration(a.escalation_to_human.p50), duration(a.escalation_to_human.p90),
-      duration(a.resolution.p50), a.average_rating ?? "–", a.sla_breaches, a.hours_active]));
+      duration(a.resolution.p50), a.average_rating ?? "–", a.sla_breaches, a.hours_active, duration(a.time_online_seconds)]));
   const peak = report.peak_hours;
   const heat = el("div", { class: "heatmaps" },
     el("figure", {}, heatmap(peak.incoming, peak.days, { hue: 28, title: "Incoming messages" }), el("figcaption", {}, "Incoming messages")),
