@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.store import Database
 from bot.store.repository import utcnow
+from core import timing
 from core.errors import EngineUnavailable
 from core.messages import Outbound, StoredMessage
 
@@ -87,7 +88,8 @@ class ExactlyOnce:
         done = self._answered_here.setdefault(message.id, asyncio.Event())
         try:
             replies = await respond(repeat)
-            return await self.store.claims.complete(message, claim, replies, sent=sent)
+            with timing.stage("store.replies"):
+                return await self.store.claims.complete(message, claim, replies, sent=sent)
         except BaseException:
             await asyncio.shield(self.store.claims.release(message.id, claim))
             raise

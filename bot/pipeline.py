@@ -55,6 +55,7 @@ from bot.config import LimitsSettings
 from bot.exactly_once import ExactlyOnce, new_claim_token
 from bot.language_id import with_language
 from bot.store import Database
+from core import timing
 from core.customers import contact_in, order_numbers
 from core.errors import BadRequest, PayloadTooLarge
 from core.messages import FALLBACK_INTENTS, Inbound, Outbound, StoredMessage, Thread, ThreadState
@@ -139,13 +140,15 @@ class MessagePipeline:
             words), marked delivered only now that the answers exist: a failing
             answer leaves them waiting for the next request.
         """
-        check_text(inbound.text, self.limits)
+        with timing.stage("channel.parse"):
+            check_text(inbound.text, self.limits)
         claim = new_claim_token()
-        thread, message, repeated = await self.store.messages.record_inbound(
-            inbound,
-            is_over=lambda open_thread: thread_is_over(open_thread, inbound),
-            claim=(claim, self.once.lease_seconds),
-        )
+        with timing.stage("store.inbound"):
+            thread, message, repeated = await self.store.messages.record_inbound(
+                inbound,
+                is_over=lambda open_thread: thread_is_over(open_thread, inbound),
+                claim=(claim, self.once.lease_seconds),
+            )
         turn = Turn(thread, inbound, message)
 
         async def respond(repeat: bool) -> list[Outbound]:
@@ -157,7 +160,8 @@ class MessagePipeline:
         )
         if not delivered_in_response:
             return answers
-        waiting = await self.store.outbox.take_undelivered(thread.channel, thread.chat_id)
+        with timing.stage("store.outbox"):
+            waiting = await self.store.outbox.take_undelivered(thread.channel, thread.chat_id)
         waiting_ids = {m.id for m in waiting}
         return waiting + [answer for answer in answers if answer.id not in waiting_ids]
 
@@ -177,17 +181,23 @@ class MessagePipeline:
         What they wrote wins over what the channel says; a short or ambiguous message
         keeps the language of their earlier messages (`bot.language_id`).
         """
-        recent = await self.store.messages.recent_customer_messages(turn.thread.id, HISTORY + 1)
+        with timing.stage("store.context"):
+            recent = await self.store.messages.recent_customer_messages(turn.thread.id, HISTORY + 1)
         earlier = [m.text for m in recent if m.id != turn.message.id]
         languages = self.handoff.notices.templates.languages
-        turn.inbound = await asyncio.to_thread(
-            with_language, turn.inbound, languages, earlier, turn.thread.language
-        )
+        with timing.stage("pipeline.language"):
+            turn.inbound = await asyncio.to_thread(
+                with_language, turn.inbound, languages, earlier, turn.thread.language
+            )
 
     async def orders(self, turn: Turn) -> None:
         """Keep the order numbers the message mentions on the customer's profile."""
         numbers = order_numbers(turn.inbound.text, self.order_format)
-        await self.store.customers.note_orders(turn.thread.customer_id, turn.thread.id, numbers)
+        if numbers:
+            with timing.stage("store.orders"):
+                await self.store.customers.note_orders(
+                    turn.thread.customer_id, turn.thread.id, numbers
+                )
 
     async def continue_privately(self, turn: Turn) -> list[Outbound] | None:
         """The customer followed a public answer's link (`metadata.continue_from`)."""
@@ -248,14 +258,19 @@ class MessagePipeline:
         (`metadata.addressed`); other chatter escalates only as a complaint or a call
         for a person.
         """
-        parse = await self.engine.parse(turn.inbound.text)
-        decision = self.detector.decide(await self._context(turn, parse))
-        await self.store.messages.annotate(
-            turn.message.id,
-            intent=parse.intent,
-            confidence=parse.confidence,
-            negativity=decision.negativity,
-        )
+        with timing.stage("engine.nlu"):
+            parse = await self.engine.parse(turn.inbound.text)
+        with timing.stage("store.context"):
+            context = await self._context(turn, parse)
+        with timing.stage("pipeline.decide"):
+            decision = self.detector.decide(context)
+        with timing.stage("store.annotate"):
+            await self.store.messages.annotate(
+                turn.message.id,
+                intent=parse.intent,
+                confidence=parse.confidence,
+                negativity=decision.negativity,
+            )
         overheard = turn.metadata.get("addressed") is False
         if decision.escalate and (not overheard or _matters_when_overheard(decision)):
             escalation = _escalation(turn, decision.reason, decision.score, decision.topic)
