@@ -132,7 +132,6 @@ TURN_STAGES = {
     "pipeline.language",
     "engine.nlu",
     "pipeline.decide",
-    "store.annotate",
     "engine.lock",
     "engine.tracker_read",
     "engine.policies",
@@ -155,6 +154,7 @@ def test_answers_say_where_their_time_went_in_a_server_timing_header(
     timings = parse_server_timing(reply.headers["Server-Timing"])
     assert set(timings) >= TURN_STAGES
     assert "store.orders" in timings and "engine.encoder" in timings  # a new text: encoded
+    assert "store.annotate" not in timings  # kept with the answers, in store.replies
     assert all(ms >= 0 for ms in timings.values())
     turn = sum(ms for stage, ms in timings.items() if stage != "engine.encoder")
     assert turn < 60_000 and timings["engine.encoder"] <= timings["engine.nlu"]

@@ -8,6 +8,7 @@ open thread in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,23 @@ from core.messages import Author, Inbound, Outbound, StoredMessage, Thread, Thre
 _TO_CUSTOMER = [Author.BOT.value, Author.AGENT.value, Author.SYSTEM.value]
 
 ThreadFilter = Callable[[Thread], bool]
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """What the engine and the detector made of a customer message (`annotate`)."""
+
+    intent: str | None
+    confidence: float | None
+    negativity: float
+
+    def columns(self) -> dict[str, Any]:
+        """The message's columns that hold it."""
+        return {
+            "intent": self.intent,
+            "intent_confidence": self.confidence,
+            "negativity": self.negativity,
+        }
 
 
 class MessageRepository:

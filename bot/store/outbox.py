@@ -39,7 +39,10 @@ class Outbox:
         For a response that carries them: of two concurrent responses to one
         customer, each message goes in exactly one (the update counts only rows
         still undelivered; SQLite's write lock is taken at the transaction's start).
+        Nearly always nothing waits: that is found by a read, without taking the lock.
         """
+        if not await self.undelivered(channel, chat_id):
+            return []
         async with self.engine.begin() as conn:
             waiting = await _undelivered(conn, channel, chat_id)
             if not waiting:
