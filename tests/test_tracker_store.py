@@ -179,3 +179,16 @@ def test_the_engines_kept_trackers_are_what_rasa_reads_back(tmp_path: Path, mode
             await engine.stop()
 
     asyncio.run(run())
+
+
+def test_a_sqlite_tracker_file_is_written_through_the_write_ahead_log(tmp_path: Path) -> None:
+    import sqlite3
+
+    async def run() -> None:
+        store = TurnTrackerStore(sql_store(tmp_path / "t.db"))
+        await store.save(DialogueStateTracker.from_events("fay", turn("hi", 1.0), DOMAIN.slots))
+        assert len(as_dicts(await sql_store(tmp_path / "t.db").retrieve("fay"))) == 4
+
+    asyncio.run(run())
+    with sqlite3.connect(tmp_path / "t.db") as check:
+        assert check.execute("PRAGMA journal_mode").fetchone() == ("wal",)

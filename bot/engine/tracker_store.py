@@ -21,6 +21,13 @@ is exactly what rasa would rebuild:
   on. A turn that starts a new session keeps the old session's events in memory,
   so that tracker is not kept.
 Anything else reads the database, as rasa does.
+
+A SQLite tracker file gets what the framework's own SQLite store has
+(`bot.store.database`): connections kept open (rasa's SQLAlchemy opens one per
+read or write), and the write-ahead log with `synchronous=NORMAL`, so a turn's
+commit does not wait for the disk (an fsync of rasa's rollback journal blocks
+rasa's loop, and so every conversation, for as long as the disk takes). A
+committed turn survives the process crashing; a power cut may lose the last ones.
 """
 
 from __future__ import annotations
@@ -66,6 +73,8 @@ class TurnTrackerStore(TrackerStore):  # type: ignore[misc]
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
         super().__init__(inner.domain, inner.event_broker)
         self.keep = keep if isinstance(inner, SQLTrackerStore) else 0
+        if isinstance(inner, SQLTrackerStore):
+            _keep_sqlite_connections(inner)
         self.rebuilt = 0  # retrieves that read the database (for tests and figures)
 
     @classmethod
@@ -140,6 +149,31 @@ class TurnTrackerStore(TrackerStore):  # type: ignore[misc]
         if name in {"inner", "_kept"}:
             raise AttributeError(name)
         return getattr(self.inner, name)
+
+
+def _keep_sqlite_connections(store: SQLTrackerStore) -> None:
+    """Pooled connections and the write-ahead log for a SQLite file store (else nothing)."""
+    url = store.engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    engine = sa.create_engine(
+        url,
+        poolclass=sa.pool.QueuePool,
+        pool_size=2,
+        max_overflow=4,
+        connect_args={"check_same_thread": False},  # used by one thread at a time
+    )
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    sa.event.listen(engine, "connect", on_connect)
+    store.engine.dispose()
+    store.engine = engine
+    store.sessionmaker = sa.orm.session.sessionmaker(bind=engine)
 
 
 def _is_one_session(tracker: DialogueStateTracker) -> bool:
