@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.store.database import read_only
 from bot.store.repository import as_utc, message_from_row, thread_from_row, utcnow
 from bot.store.schema import customers, messages, threads
 from bot.store.threads import close_thread
@@ -219,7 +220,7 @@ class MessageRepository:
             .order_by(messages.c.id.desc())
             .limit(limit)
         )
-        async with self.engine.connect() as conn:
+        async with read_only(self.engine) as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [message_from_row(row) for row in rows][::-1]
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.store.database import read_only
 from bot.store.repository import message_from_row, utcnow
 from bot.store.schema import messages, threads
 from core.messages import Author, StoredMessage
@@ -30,7 +31,7 @@ class Outbox:
 
     async def undelivered(self, channel: str, chat_id: str) -> list[StoredMessage]:
         """The chat's messages to the customer not delivered yet, oldest first."""
-        async with self.engine.connect() as conn:
+        async with read_only(self.engine) as conn:
             return await _undelivered(conn, channel, chat_id)
 
     async def take_undelivered(self, channel: str, chat_id: str) -> list[StoredMessage]:

@@ -211,3 +211,16 @@ async def test_nothing_waiting_is_taken_without_a_write(store: Database) -> None
     waiting = await agent_says(store, thread.id, "still there?")
     assert [m.id for m in await store.outbox.take_undelivered("rest", "alice")] == [waiting.id]
     assert await store.outbox.take_undelivered("rest", "alice") == []
+
+
+async def test_the_turns_reads_do_not_wait_for_a_writer(store: Database) -> None:
+    thread, first, _ = await store.messages.record_inbound(hello())
+    async with store.engine.begin() as writer:  # holds SQLite's write lock until the end
+        await store.messages.insert_replies(writer, thread.id, [Outbound("not yet committed")])
+        recent = await asyncio.wait_for(store.messages.recent_customer_messages(thread.id, 7), 3)
+        waiting = await asyncio.wait_for(store.outbox.undelivered("rest", "alice"), 3)
+    assert [m.id for m in recent] == [first.id]
+    assert waiting == []  # the writer's reply was not committed when they read
+    assert [m.text for m in await store.outbox.undelivered("rest", "alice")] == [
+        "not yet committed"
+    ]
