@@ -16,6 +16,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from bot.store import Database
+from bot.store.messages import Annotation
+from core import timing
 from core.errors import EngineUnavailable
 from core.messages import Outbound, StoredMessage
 
@@ -49,6 +51,7 @@ class ExactlyOnce:
         respond: Callable[[bool], Awaitable[list[Outbound]]],
         *,
         sent: bool,
+        annotation: Callable[[], Annotation | None] = lambda: None,
     ) -> list[StoredMessage]:
         """The stored answers to `message`, answering it if nobody else does.
 
@@ -59,6 +62,8 @@ class ExactlyOnce:
             respond: Works the answer out; called with True when an earlier attempt
                 may have gone part of the way (then the engine checks what it did).
             sent: The answers count as delivered once stored (the response carries them).
+            annotation: What answering made of the message, not stored yet: kept
+                with the answers (or with the released claim, if answering fails).
         """
         repeat = claim is None
         while True:
@@ -67,7 +72,9 @@ class ExactlyOnce:
                 if isinstance(turn, list):
                     return turn
                 claim = turn
-            stored = await self._answer_with(message, claim, respond, repeat=repeat, sent=sent)
+            stored = await self._answer_with(
+                message, claim, respond, repeat=repeat, sent=sent, annotation=annotation
+            )
             if stored is not None:
                 return stored
             # Our lease lapsed and another attempt took the claim: its answers count.
@@ -81,14 +88,18 @@ class ExactlyOnce:
         *,
         repeat: bool,
         sent: bool,
+        annotation: Callable[[], Annotation | None],
     ) -> list[StoredMessage] | None:
         """Answer under `claim` and store the answers; None if the claim was lost."""
         done = self._answered_here.setdefault(message.id, asyncio.Event())
         try:
             replies = await respond(repeat)
-            return await self.store.claims.complete(message, claim, replies, sent=sent)
+            with timing.stage("store.replies"):
+                return await self.store.claims.complete(
+                    message, claim, replies, sent=sent, annotation=annotation()
+                )
         except BaseException:
-            await asyncio.shield(self.store.claims.release(message.id, claim))
+            await asyncio.shield(self.store.claims.release(message.id, claim, annotation()))
             raise
         finally:
             done.set()

@@ -21,7 +21,8 @@
              answer_with_engine  rasa answers (bot/engine/rasa_engine.py), reusing the
                                  parse; an `action_handoff` in its answer escalates, and
                                  so does a custom action that failed (an apology first)
-           store the answers (bot/exactly_once.py: once per message, across workers)
+           store the answers, with what `decide` made of the message (bot/exactly_once.py:
+           once per message, across workers)
       <- the channel delivers them (in its response, or pushed), and marks them
          delivered in the outbox (bot/store/outbox.py) once the customer has them
 
@@ -55,6 +56,8 @@ from bot.config import LimitsSettings
 from bot.exactly_once import ExactlyOnce, new_claim_token
 from bot.language_id import with_language
 from bot.store import Database
+from bot.store.messages import Annotation
+from core import timing
 from core.customers import contact_in, order_numbers
 from core.errors import BadRequest, PayloadTooLarge
 from core.messages import FALLBACK_INTENTS, Inbound, Outbound, StoredMessage, Thread, ThreadState
@@ -82,6 +85,8 @@ class Turn:
     parse: Parse | None = None  # set by `decide`
     decision: HandoffDecision | None = None  # set by `decide`
     repeat: bool = False  # an earlier attempt at answering it failed or died
+    recent: list[StoredMessage] | None = None  # the customer's last messages (`language`)
+    annotation: Annotation | None = None  # `decide`'s, stored with the answers
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -139,13 +144,15 @@ class MessagePipeline:
             words), marked delivered only now that the answers exist: a failing
             answer leaves them waiting for the next request.
         """
-        check_text(inbound.text, self.limits)
+        with timing.stage("channel.parse"):
+            check_text(inbound.text, self.limits)
         claim = new_claim_token()
-        thread, message, repeated = await self.store.messages.record_inbound(
-            inbound,
-            is_over=lambda open_thread: thread_is_over(open_thread, inbound),
-            claim=(claim, self.once.lease_seconds),
-        )
+        with timing.stage("store.inbound"):
+            thread, message, repeated = await self.store.messages.record_inbound(
+                inbound,
+                is_over=lambda open_thread: thread_is_over(open_thread, inbound),
+                claim=(claim, self.once.lease_seconds),
+            )
         turn = Turn(thread, inbound, message)
 
         async def respond(repeat: bool) -> list[Outbound]:
@@ -153,11 +160,16 @@ class MessagePipeline:
             return await self.respond(turn)
 
         answers = await self.once.answer(
-            message, None if repeated else claim, respond, sent=delivered_in_response
+            message,
+            None if repeated else claim,
+            respond,
+            sent=delivered_in_response,
+            annotation=lambda: turn.annotation,
         )
         if not delivered_in_response:
             return answers
-        waiting = await self.store.outbox.take_undelivered(thread.channel, thread.chat_id)
+        with timing.stage("store.outbox"):
+            waiting = await self.store.outbox.take_undelivered(thread.channel, thread.chat_id)
         waiting_ids = {m.id for m in waiting}
         return waiting + [answer for answer in answers if answer.id not in waiting_ids]
 
@@ -177,17 +189,23 @@ class MessagePipeline:
         What they wrote wins over what the channel says; a short or ambiguous message
         keeps the language of their earlier messages (`bot.language_id`).
         """
-        recent = await self.store.messages.recent_customer_messages(turn.thread.id, HISTORY + 1)
+        with timing.stage("store.context"):
+            recent = await self.store.messages.recent_customer_messages(turn.thread.id, HISTORY + 1)
         earlier = [m.text for m in recent if m.id != turn.message.id]
         languages = self.handoff.notices.templates.languages
-        turn.inbound = await asyncio.to_thread(
-            with_language, turn.inbound, languages, earlier, turn.thread.language
-        )
+        with timing.stage("pipeline.language"):
+            turn.inbound = await asyncio.to_thread(
+                with_language, turn.inbound, languages, earlier, turn.thread.language
+            )
 
     async def orders(self, turn: Turn) -> None:
         """Keep the order numbers the message mentions on the customer's profile."""
         numbers = order_numbers(turn.inbound.text, self.order_format)
-        await self.store.customers.note_orders(turn.thread.customer_id, turn.thread.id, numbers)
+        if numbers:
+            with timing.stage("store.orders"):
+                await self.store.customers.note_orders(
+                    turn.thread.customer_id, turn.thread.id, numbers
+                )
 
     async def continue_privately(self, turn: Turn) -> list[Outbound] | None:
         """The customer followed a public answer's link (`metadata.continue_from`)."""
@@ -248,17 +266,18 @@ class MessagePipeline:
         (`metadata.addressed`); other chatter escalates only as a complaint or a call
         for a person.
         """
-        parse = await self.engine.parse(turn.inbound.text)
-        decision = self.detector.decide(await self._context(turn, parse))
-        await self.store.messages.annotate(
-            turn.message.id,
-            intent=parse.intent,
-            confidence=parse.confidence,
-            negativity=decision.negativity,
-        )
+        with timing.stage("engine.nlu"):
+            parse = await self.engine.parse(turn.inbound.text)
+        with timing.stage("store.context"):
+            context = await self._context(turn, parse)
+        with timing.stage("pipeline.decide"):
+            decision = self.detector.decide(context)
+        # Stored with the answers (one write), or now when people are about to look.
+        turn.annotation = Annotation(parse.intent, parse.confidence, decision.negativity)
         overheard = turn.metadata.get("addressed") is False
         if decision.escalate and (not overheard or _matters_when_overheard(decision)):
             escalation = _escalation(turn, decision.reason, decision.score, decision.topic)
+            await self._annotate_now(turn)
             return await self.handoff.escalations.escalate(turn.thread, escalation)
         if overheard:
             return []
@@ -285,12 +304,27 @@ class MessagePipeline:
         topic = requests[0].get("topic") or (turn.decision.topic if turn.decision else None)
         fault = bool(requests[0].get("fault"))  # an action failed: apologise first
         escalation = _escalation(turn, reason, 1.0, topic, apology=fault)
+        await self._annotate_now(turn)
         return kept + await self.handoff.escalations.escalate(turn.thread, escalation)
 
     # Inside
 
+    async def _annotate_now(self, turn: Turn) -> None:
+        """Store `decide`'s annotation at once: an escalation shows the thread to people."""
+        notes, turn.annotation = turn.annotation, None
+        if notes is not None:
+            with timing.stage("store.annotate"):
+                await self.store.messages.annotate(
+                    turn.message.id,
+                    intent=notes.intent,
+                    confidence=notes.confidence,
+                    negativity=notes.negativity,
+                )
+
     async def _context(self, turn: Turn, parse: Parse) -> TurnContext:
-        recent = await self.store.messages.recent_customer_messages(turn.thread.id, HISTORY + 1)
+        recent = turn.recent
+        if recent is None:  # `language` reads them first; read here if it did not run
+            recent = await self.store.messages.recent_customer_messages(turn.thread.id, HISTORY + 1)
         handed_back = await self._handed_back_at(turn.thread)
         earlier = [
             m

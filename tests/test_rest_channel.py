@@ -11,6 +11,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from bot.bench.client import parse_server_timing
 from bot.store import Database
 from bot.store.schema import messages, threads
 from tests.servers import LiveServer, variants
@@ -122,6 +123,48 @@ def test_an_unknown_channel_is_named(server: LiveServer) -> None:
     reply = httpx.post(f"{server.url}/webhooks/fax/webhook", json={"sender": "a"})
     assert reply.status_code == 404
     assert reply.json()["error"] == "unknown channel 'fax'; enabled channels: rest, webchat"
+
+
+# What a routine turn (the engine answering, with a custom action) reports.
+TURN_STAGES = {
+    "channel.parse",
+    "store.inbound",
+    "store.context",
+    "pipeline.language",
+    "engine.nlu",
+    "pipeline.decide",
+    "engine.lock",
+    "engine.tracker_read",
+    "engine.policies",
+    "engine.actions",
+    "engine.tracker_write",
+    "store.replies",
+    "store.outbox",
+    "delivery",
+}
+
+
+def test_answers_say_where_their_time_went_in_a_server_timing_header(
+    server: LiveServer,
+) -> None:
+    sender = new_sender()
+    say(server, sender, "where is my order?")
+    reply = send(server, {"sender": sender, "message": f"it's FH-10234 ({uuid.uuid4().hex})"})
+
+    assert reply.status_code == 200 and "FH-10234" in reply.text
+    timings = parse_server_timing(reply.headers["Server-Timing"])
+    assert set(timings) >= TURN_STAGES
+    assert "store.orders" in timings and "engine.encoder" in timings  # a new text: encoded
+    assert "store.annotate" not in timings  # kept with the answers, in store.replies
+    assert all(ms >= 0 for ms in timings.values())
+    turn = sum(ms for stage, ms in timings.items() if stage != "engine.encoder")
+    assert turn < 60_000 and timings["engine.encoder"] <= timings["engine.nlu"]
+
+
+def test_a_refused_message_reports_no_stages(server: LiveServer) -> None:
+    reply = send(server, {"sender": new_sender(), "message": "   "})
+    assert reply.status_code == 400
+    assert "store.inbound" not in reply.headers.get("Server-Timing", "")
 
 
 def test_rasa_channel_health_and_app_health(server: LiveServer) -> None:

@@ -42,7 +42,7 @@ from bot.bench.growth import (
 )
 from bot.bench.open_loop import StepResult, run_step
 from bot.bench.prefill import prefill_framework_store, prefill_tracker_store
-from bot.bench.stages import PIPELINE_HOOKS, Sampler, format_stages, py_spy, split_cpu
+from bot.bench.stages import NESTED_HOOKS, PIPELINE_HOOKS, Sampler, format_stages, py_spy, split_cpu
 from bot.bench.systems import SCRIPT, Server, framework, rasa
 from bot.config import Settings
 from bot.engine import RasaProject
@@ -272,7 +272,8 @@ async def _profile(servers: Mapping[str, Server], folder: Path) -> dict[str, Any
     print(format_stages(by_system, notes))
     if timed:
         print("Server-Timing, wall ms per message, one message at a time:")
-        print(format_stages(timed).replace("CPU ms/msg", "wall ms/msg"))
+        table = format_stages(timed, nested=NESTED_HOOKS).replace("CPU ms/msg", "wall ms/msg")
+        print(table + "\n(engine.encoder is timed inside engine.nlu: not in the total)")
     else:
         print("No Server-Timing headers yet; the pipeline should report these stages:")
         print("\n".join(f"  {name:<22} {what}" for name, what in PIPELINE_HOOKS))

@@ -54,17 +54,21 @@ SAMPLE_RATE = 100  # samples per second
 PIPELINE_HOOKS: tuple[tuple[str, str], ...] = (
     ("channel.parse", "read and check the request body (channel adapter, check_text)"),
     ("store.inbound", "record_inbound: customer, open thread, the message (one transaction)"),
-    ("pipeline.decide", "who owns the thread; the detector's decision (score, reasons)"),
+    ("store.context", "what the turn reads of its thread: recent messages, hand-backs"),
+    ("pipeline.language", "which of the brand's languages the customer writes"),
+    ("store.orders", "the order numbers mentioned, kept on the profile (when there are any)"),
+    ("engine.nlu", "rasa's NLU graph: tokenizer, sentence encoder, classifiers"),
+    ("engine.encoder", "the sentence encoder alone (inside engine.nlu, or the detector's)"),
+    ("pipeline.decide", "the detector's decision (score, reasons)"),
+    ("store.annotate", "the parse and score kept on the message (escalating; else in replies)"),
     ("engine.lock", "waiting for the conversation's lock (rasa's lock store)"),
     ("engine.tracker_read", "the tracker store read (rasa replays the whole conversation)"),
-    ("engine.nlu", "rasa's NLU graph: tokenizer, sentence encoder, classifiers"),
-    ("engine.encoder", "the MiniLM sentence encoder alone (inside engine.nlu)"),
     ("engine.policies", "policy prediction and the action loop (without custom actions)"),
     ("engine.actions", "custom actions (rasa-sdk executor, result validation)"),
     ("engine.tracker_write", "the tracker store write of the turn's new events"),
-    ("store.replies", "claims.complete: the answers, answered_at, the thread's updated_at"),
+    ("store.replies", "claims.complete: the answers, answered_at, annotation, updated_at"),
     ("store.outbox", "outbox.take_undelivered: waiting agent replies and notices (REST)"),
-    ("delivery", "building and sending the response (or the channel's send call)"),
+    ("delivery", "building the response"),
 )
 
 
@@ -149,10 +153,16 @@ class Sampler:
         return counts
 
 
+# Server-Timing stages timed inside another one, so left out of the total.
+NESTED_HOOKS = frozenset({"engine.encoder"})
+
+
 def format_stages(
-    by_system: Mapping[str, Mapping[str, float]], extra: Mapping[str, str] | None = None
+    by_system: Mapping[str, Mapping[str, float]],
+    extra: Mapping[str, str] | None = None,
+    nested: frozenset[str] = frozenset(),
 ) -> str:
-    """CPU ms per message by stage, one column per system."""
+    """CPU ms per message by stage, one column per system (`nested` stages not in the total)."""
     systems = list(by_system)
     stages = list(dict.fromkeys(s for shares in by_system.values() for s in shares))
     header = f"{'stage (CPU ms/msg)':<38}" + "".join(f"{name:>11}" for name in systems)
@@ -163,7 +173,10 @@ def format_stages(
             for name in systems
         )
         lines.append(f"{stage:<38}{cells}")
-    totals = "".join(f"{sum(by_system[name].values()):>11.1f}" for name in systems)
+    totals = "".join(
+        f"{sum(ms for stage, ms in by_system[name].items() if stage not in nested):>11.1f}"
+        for name in systems
+    )
     lines.append(f"{'total':<38}{totals}")
     for name, note in (extra or {}).items():
         lines.append(f"{name}: {note}")

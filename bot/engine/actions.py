@@ -23,6 +23,7 @@ from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
 from bot.engine.action_threads import ActionThreads
+from core import timing
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,8 @@ class InProcessActionEndpoint(EndpointConfig):  # type: ignore[misc]
     ) -> Any:
         """Run the action named in the request body and return the server's answer."""
         try:
-            return await self.executor.run(kwargs["json"])
+            with timing.stage("engine.actions"):
+                return await self.executor.run(kwargs["json"])
         except ActionExecutionRejection as error:
             body = json.dumps({"action_name": error.action_name, "error": error.message})
             raise ClientResponseError(400, "Bad Request", body) from error

@@ -30,6 +30,8 @@ from bot.engine.actions import (
     validate_action_results_with_a_compiled_schema,
 )
 from bot.engine.logs import quiet_rasa
+from bot.engine.tracker_store import TurnTrackerStore
+from core import timing
 from core.errors import ConfigError, EngineUnavailable, ModelMissing
 from core.messages import Outbound
 from core.ports import Parse
@@ -213,6 +215,7 @@ class RasaEngine:
         agent = await load_agent(model_path=str(self.model_path), endpoints=endpoints)
         if not agent.is_ready():
             raise ModelMissing(f"rasa could not load the model at {self.model_path}")
+        TurnTrackerStore.install(agent)
         return agent
 
     def _read_endpoints(self) -> AvailableEndpoints:
@@ -261,8 +264,30 @@ def _agent_beside(old: Agent, model_path: Path, endpoints: AvailableEndpoints) -
     return agent
 
 
+# What `engine.policies` leaves out of a turn: timed on their own.
+_TIMED_INSIDE = ("engine.tracker_read", "engine.tracker_write", "engine.actions")
+
+
 async def _handle(agent: Agent, message: UserMessage) -> Any:
-    return await agent.handle_message(message)
+    """`Agent.handle_message`, with the lock's wait and the turn's stages timed."""
+    waited = time.perf_counter()
+    async with agent.lock_store.lock(message.sender_id):
+        timing.record("engine.lock", (time.perf_counter() - waited) * 1000)
+        return await _timed_turn(agent, message)
+
+
+async def _timed_turn(agent: Agent, message: UserMessage) -> Any:
+    """The rasa turn; what the tracker store and the actions did not take is `engine.policies`."""
+    timings = timing.current()
+    if timings is None:
+        return await agent.processor.handle_message(message)
+    before = sum(timings.ms.get(name, 0.0) for name in _TIMED_INSIDE)
+    started = time.perf_counter()
+    try:
+        return await agent.processor.handle_message(message)
+    finally:
+        inside = sum(timings.ms.get(name, 0.0) for name in _TIMED_INSIDE) - before
+        timings.add("engine.policies", (time.perf_counter() - started) * 1000 - inside)
 
 
 async def _handle_once(agent: Agent, message: UserMessage) -> Any:
@@ -278,7 +303,7 @@ async def _handle_once(agent: Agent, message: UserMessage) -> Any:
         if earlier is not None:
             logger.info("Message %s was answered before; not run again.", message.message_id)
             return earlier
-        return await agent.processor.handle_message(message)
+        return await _timed_turn(agent, message)
 
 
 def _answers_in(tracker: DialogueStateTracker, message_id: str) -> list[dict[str, Any]] | None:

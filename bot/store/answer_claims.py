@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.store.messages import MessageRepository
+from bot.store.messages import Annotation, MessageRepository
 from bot.store.repository import as_utc, utcnow
 from bot.store.schema import messages
 from core.clock import Clock, clock_seconds
@@ -70,19 +70,34 @@ class AnswerClaims:
             )
             return bool(result.rowcount)
 
-    async def release(self, message_id: int, token: str) -> None:
-        """Give a claim up (answering failed), so that a retry may answer at once."""
+    async def release(
+        self, message_id: int, token: str, annotation: Annotation | None = None
+    ) -> None:
+        """Give a claim up (answering failed), so that a retry may answer at once.
+
+        `annotation`: what the engine and the detector made of the message, kept too.
+        """
+        notes = annotation.columns() if annotation is not None else {}
         async with self.engine.begin() as conn:
             await conn.execute(
                 sa.update(messages)
                 .where(messages.c.id == message_id, messages.c.claimed_by == token)
-                .values(claimed_by=None, claimed_until=None)
+                .values(claimed_by=None, claimed_until=None, **notes)
             )
 
     async def complete(
-        self, message: StoredMessage, token: str, replies: Sequence[Outbound], *, sent: bool
+        self,
+        message: StoredMessage,
+        token: str,
+        replies: Sequence[Outbound],
+        *,
+        sent: bool,
+        annotation: Annotation | None = None,
     ) -> list[StoredMessage] | None:
         """Store the answers and mark the message answered, if `token` still holds it.
+
+        `annotation`: what the engine and the detector made of the message, kept in
+        the same transaction (one write per answered message instead of two).
 
         Returns:
             The stored answers; None if the claim was lost (it lapsed and another
@@ -96,7 +111,12 @@ class AnswerClaims:
                     messages.c.claimed_by == token,
                     messages.c.answered_at.is_(None),
                 )
-                .values(answered_at=self.clock(), claimed_by=None, claimed_until=None)
+                .values(
+                    answered_at=self.clock(),
+                    claimed_by=None,
+                    claimed_until=None,
+                    **(annotation.columns() if annotation is not None else {}),
+                )
             )
             if not done.rowcount:
                 return None

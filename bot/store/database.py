@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from core.errors import ConfigError
@@ -78,12 +80,25 @@ def create_engine(
     return create_async_engine(parsed, **options)
 
 
+READ_ONLY = "bot_read_only"  # execution option: the connection only reads
+
+
+@asynccontextmanager
+async def read_only(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for reads alone (on SQLite it takes no write lock; see `_tune_sqlite`)."""
+    async with engine.connect() as conn:
+        await conn.execution_options(**{READ_ONLY: True})
+        yield conn
+
+
 def _tune_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     """WAL for concurrent readers, and writers that queue instead of failing.
 
     Every transaction starts with `BEGIN IMMEDIATE`: a read-then-write transaction
     then takes the write lock up front instead of failing with "database is locked"
-    when it tries to upgrade, which is what makes claims race-safe on SQLite.
+    when it tries to upgrade, which is what makes claims race-safe on SQLite. Only
+    a connection opened with `read_only` starts a plain (deferred) `BEGIN`: in WAL
+    mode its reads neither wait for the writers nor hold them up.
     """
 
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -99,7 +114,8 @@ def _tune_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         cursor.close()
 
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reading = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     event.listen(engine.sync_engine, "connect", on_connect)
     event.listen(engine.sync_engine, "begin", on_begin)

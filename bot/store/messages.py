@@ -8,6 +8,7 @@ open thread in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.store.database import read_only
 from bot.store.repository import as_utc, message_from_row, thread_from_row, utcnow
 from bot.store.schema import customers, messages, threads
 from bot.store.threads import close_thread
@@ -24,6 +26,23 @@ from core.messages import Author, Inbound, Outbound, StoredMessage, Thread, Thre
 _TO_CUSTOMER = [Author.BOT.value, Author.AGENT.value, Author.SYSTEM.value]
 
 ThreadFilter = Callable[[Thread], bool]
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """What the engine and the detector made of a customer message (`annotate`)."""
+
+    intent: str | None
+    confidence: float | None
+    negativity: float
+
+    def columns(self) -> dict[str, Any]:
+        """The message's columns that hold it."""
+        return {
+            "intent": self.intent,
+            "intent_confidence": self.confidence,
+            "negativity": self.negativity,
+        }
 
 
 class MessageRepository:
@@ -203,7 +222,7 @@ class MessageRepository:
             .order_by(messages.c.id.desc())
             .limit(limit)
         )
-        async with self.engine.connect() as conn:
+        async with read_only(self.engine) as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [message_from_row(row) for row in rows][::-1]
 

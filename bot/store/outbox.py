@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.store.database import read_only
 from bot.store.repository import message_from_row, utcnow
 from bot.store.schema import messages, threads
 from core.clock import Clock
@@ -32,7 +33,7 @@ class Outbox:
 
     async def undelivered(self, channel: str, chat_id: str) -> list[StoredMessage]:
         """The chat's messages to the customer not delivered yet, oldest first."""
-        async with self.engine.connect() as conn:
+        async with read_only(self.engine) as conn:
             return await _undelivered(conn, channel, chat_id)
 
     async def take_undelivered(self, channel: str, chat_id: str) -> list[StoredMessage]:
@@ -41,7 +42,10 @@ class Outbox:
         For a response that carries them: of two concurrent responses to one
         customer, each message goes in exactly one (the update counts only rows
         still undelivered; SQLite's write lock is taken at the transaction's start).
+        Nearly always nothing waits: that is found by a read, without taking the lock.
         """
+        if not await self.undelivered(channel, chat_id):
+            return []
         async with self.engine.begin() as conn:
             waiting = await _undelivered(conn, channel, chat_id)
             if not waiting:

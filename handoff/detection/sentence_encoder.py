@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from core import timing
 from core.errors import BotError
 
 Array = NDArray[np.float32]
@@ -158,7 +159,7 @@ class E5Encoder:
         return result
 
     def _compute(self, texts: list[str]) -> Array:
-        with self._lock:
+        with self._lock, timing.stage("engine.encoder"):
             vectors = np.asarray(self._model.query([text or " " for text in texts]))
             self.computed += len(texts)
         return vectors.reshape(len(texts), DIMENSION).astype(np.float32, copy=False)

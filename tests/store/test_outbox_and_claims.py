@@ -8,6 +8,7 @@ import pytest
 
 from bot.exactly_once import ExactlyOnce, new_claim_token
 from bot.store import Database
+from bot.store.messages import Annotation
 from core.errors import EngineUnavailable
 from core.messages import Author, Inbound, Outbound, StoredMessage
 
@@ -163,3 +164,63 @@ async def test_an_attempt_whose_claim_lapsed_returns_the_answer_that_counts(
 
     assert [[m.text for m in answer] for answer in answers] == [["in time, repeat=True"]] * 2
     assert [m.text for m in await store.messages.replies_to(message.id)] == ["in time, repeat=True"]
+
+
+async def test_what_answering_made_of_a_message_is_kept_with_the_answer_or_the_failure(
+    store: Database,
+) -> None:
+    once = ExactlyOnce(store, lease_seconds=30)
+    notes = Annotation("order_status", 0.93, 0.05)
+
+    async def stored(message_id: int) -> StoredMessage:
+        thread = await store.threads.open_thread("rest", "alice")
+        assert thread is not None
+        (found,) = [m for m in await store.messages.transcript(thread.id) if m.id == message_id]
+        return found
+
+    async def failing(repeat: bool) -> list[Outbound]:
+        raise EngineUnavailable("no answer within 3 s")
+
+    async def working(repeat: bool) -> list[Outbound]:
+        return [Outbound("it is on its way")]
+
+    for message_id, respond in (("ok", working), ("fails", failing)):
+        claim = new_claim_token()
+        _, message, _ = await store.messages.record_inbound(
+            hello(message_id=message_id), claim=(claim, 30)
+        )
+        assert (await stored(message.id)).intent is None
+        try:
+            await once.answer(message, claim, respond, sent=True, annotation=lambda: notes)
+        except EngineUnavailable:
+            assert respond is failing
+        kept = await stored(message.id)
+        assert (kept.intent, kept.intent_confidence, kept.negativity) == (
+            "order_status",
+            0.93,
+            0.05,
+        )
+    _, lost, _ = await store.messages.record_inbound(hello(message_id="lost"), claim=("x", 30))
+    assert await store.claims.complete(lost, "not-x", [], sent=True, annotation=notes) is None
+    assert (await stored(lost.id)).intent is None  # not the claim's holder: nothing written
+
+
+async def test_nothing_waiting_is_taken_without_a_write(store: Database) -> None:
+    thread, _, _ = await store.messages.record_inbound(hello())
+    assert await store.outbox.take_undelivered("rest", "alice") == []
+    waiting = await agent_says(store, thread.id, "still there?")
+    assert [m.id for m in await store.outbox.take_undelivered("rest", "alice")] == [waiting.id]
+    assert await store.outbox.take_undelivered("rest", "alice") == []
+
+
+async def test_the_turns_reads_do_not_wait_for_a_writer(store: Database) -> None:
+    thread, first, _ = await store.messages.record_inbound(hello())
+    async with store.engine.begin() as writer:  # holds SQLite's write lock until the end
+        await store.messages.insert_replies(writer, thread.id, [Outbound("not yet committed")])
+        recent = await asyncio.wait_for(store.messages.recent_customer_messages(thread.id, 7), 3)
+        waiting = await asyncio.wait_for(store.outbox.undelivered("rest", "alice"), 3)
+    assert [m.id for m in recent] == [first.id]
+    assert waiting == []  # the writer's reply was not committed when they read
+    assert [m.text for m in await store.outbox.undelivered("rest", "alice")] == [
+        "not yet committed"
+    ]
