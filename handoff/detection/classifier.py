@@ -36,7 +36,9 @@ logger = logging.getLogger(__name__)
 Array = NDArray[np.float32]
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\{[^}]*\}")
 # Bump when the training changes, so that stored classifiers are trained again.
-_FORMAT = "complaint-lr-1"
+_FORMAT = "complaint-lr-2"
+# `class_weight` that balances the kinds within each language (see `language_weights`).
+PER_LANGUAGE = "balanced_per_language"
 VECTORS_FILE = "example-vectors.npz"  # the examples' embeddings, kept between trainings
 
 
@@ -67,6 +69,22 @@ def read_nlu_examples(
                     texts.append(text.strip())
                     labels.append(int(intent in frustrated))
     return texts, labels
+
+
+def language_weights(examples: Sequence[Example]) -> NDArray[np.float64]:
+    """Weights under which each language's complaints, and its routine messages, count the same.
+
+    A language with fewer examples is not drowned by one with many, and within each
+    language both kinds weigh as much (class balance per language). The NLU data's
+    examples, which name no language, form a group of their own. Mean weight 1.
+    """
+    keys = [(example.language or "nlu", example.complaint) for example in examples]
+    counts: dict[tuple[str, bool], int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    weights = np.array([1.0 / counts[key] for key in keys])
+    result: NDArray[np.float64] = weights * len(weights) / weights.sum()
+    return result
 
 
 def topic_label(topic: str) -> str:
@@ -127,9 +145,13 @@ class ComplaintClassifier:
                 Path(options.cache_dir) / VECTORS_FILE,
                 bar.update,
             )
+        per_language = options.class_weight == PER_LANGUAGE
         model = LogisticRegression(
-            C=options.C, class_weight=options.class_weight, max_iter=2000, random_state=0
-        ).fit(vectors, labels)
+            C=options.C,
+            class_weight=None if per_language else options.class_weight,
+            max_iter=2000,
+            random_state=0,
+        ).fit(vectors, labels, sample_weight=language_weights(examples) if per_language else None)
         topics = sorted({e.topic for e in examples if e.complaint and e.topic != LEGACY_TOPIC})
         centroids = np.zeros((len(topics), vectors.shape[1]), dtype=np.float32)
         for row, topic in enumerate(topics):

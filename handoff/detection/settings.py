@@ -54,8 +54,8 @@ def _default_signals() -> dict[str, SignalSettings]:
 class ClassifierOptions:
     """How the complaint classifier is trained (`detection.classifier`)."""
 
-    C: float = 1.0
-    class_weight: str | None = "balanced"
+    C: float = 0.5
+    class_weight: str | None = "balanced_per_language"
     cache_dir: str = "models/detector"
 
 
