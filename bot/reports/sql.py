@@ -149,11 +149,21 @@ async def spreads(
             tuple(row[: len(keys)]): Spread(int(row[len(keys)]), *map(_float, row[len(keys) + 1 :]))
             for row in rows
         }
-    edge = bucket(seconds).label("bucket")
+    # Each row's duration computed once (a materialised CTE is not flattened back into
+    # the bucket's CASE, which would work it out again for every branch).
+    durations = (
+        query.with_only_columns(
+            *(key.label(f"key_{n}") for n, key in enumerate(keys)), seconds.label("seconds")
+        )
+        .cte("durations")
+        .prefix_with("MATERIALIZED")
+    )
+    grouped = [durations.c[f"key_{n}"] for n in range(len(keys))]
+    edge = bucket(durations.c.seconds).label("bucket")
     rows = await conn.execute(
-        query.with_only_columns(*keys, edge, sa.func.count(), sa.func.sum(seconds))
-        .group_by(*keys, edge)
-        .order_by(*keys, edge)
+        sa.select(*grouped, edge, sa.func.count(), sa.func.sum(durations.c.seconds))
+        .group_by(*grouped, edge)
+        .order_by(*grouped, edge)
     )
     histograms: dict[tuple[Any, ...], list[tuple[float, int, float]]] = defaultdict(list)
     for row in rows:
