@@ -11,6 +11,17 @@ export function element(tag, className, text) {
   return node;
 }
 
+/** A new element with attributes (`class` among them) and children (nodes or texts). */
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === "class") node.className = value;
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) node.append(child instanceof Node ? child : String(child ?? ""));
+  return node;
+}
+
 /** Show `text` in `node`, or hide it when empty. */
 export function say(node, text) {
   node.textContent = text;

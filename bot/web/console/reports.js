@@ -3,20 +3,11 @@
 // reports.html shows it on its own. Data come from /agents/api/reports (same cookie).
 
 import { createClient } from "./api.js";
+import { el } from "./dom.js";
 import { barChart, columnChart, heatmap, sparkline } from "./reports_charts.js";
 
 const API = "/agents/api";
 const api = createClient(API);
-
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "class") node.className = value;
-    else node.setAttribute(name, value);
-  }
-  for (const child of children) node.append(child instanceof Node ? child : String(child ?? ""));
-  return node;
-}
 
 export function duration(seconds) {
   if (seconds === null || seconds === undefined) return "–";
