@@ -6,6 +6,7 @@ files; each test breaks one thing and reads what the command says about it.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,13 +19,15 @@ from bot.engine.project import RasaProject
 from bot.project_directory import use_project_directory
 from bot.validation import project_problems
 from tests.designer_servers import model_path_for, tiny_project_copy
-from tests.servers import ROOT
+from tests.servers import ROOT, handoff_config
 
 
-def bot(*args: str, stdin: str = "", cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def bot(
+    *args: str, stdin: str = "", cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], input=stdin, cwd=cwd,
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=600, env={**os.environ, **(env or {})},
     )  # fmt: skip
 
 
@@ -123,10 +126,13 @@ def test_each_shell_run_is_a_new_customer_with_intent_and_handoff_shown(project:
     assert sender not in second.stdout  # a new customer
     assert "bot> Hello! How are your plants today?" in second.stdout
 
+    # The team on shift whatever the hour, so that what follows does not depend on it.
+    on_shift = {"BOT_PROJECT_HANDOFF": str(handoff_config(project.parent, hours="always"))}
     asked = bot("shell", "--project", str(project), "--sender", sender,
-                stdin="I want to talk to a real person please\n")  # fmt: skip
+                stdin="I want to talk to a real person please\n", env=on_shift)  # fmt: skip
     assert "handoff: escalated" in asked.stdout and "asked for a person" in asked.stdout
-    later = bot("shell", "--project", str(project), "--sender", sender, stdin="hello?\n")
+    later = bot("shell", "--project", str(project), "--sender", sender, stdin="hello?\n",
+                env=on_shift)  # fmt: skip
     assert "bot>" not in later.stdout
     assert "your messages go to them" in later.stdout, later.stdout
 
