@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -128,6 +128,9 @@ class MessagePipeline:
             self.answer_with_engine,
         ]
         self.once = ExactlyOnce(store, answer_lease_seconds)
+        # Annotations of messages this worker is still answering (not stored yet):
+        # a message sent right after one still in the engine sees what it was.
+        self._pending: dict[int, Annotation] = {}
 
     async def handle(self, inbound: Inbound, *, delivered_in_response: bool) -> list[StoredMessage]:
         """Store, answer and store the answers to one customer message.
@@ -159,13 +162,16 @@ class MessagePipeline:
             turn.repeat = repeat
             return await self.respond(turn)
 
-        answers = await self.once.answer(
-            message,
-            None if repeated else claim,
-            respond,
-            sent=delivered_in_response,
-            annotation=lambda: turn.annotation,
-        )
+        try:
+            answers = await self.once.answer(
+                message,
+                None if repeated else claim,
+                respond,
+                sent=delivered_in_response,
+                annotation=lambda: turn.annotation,
+            )
+        finally:
+            self._pending.pop(message.id, None)
         if not delivered_in_response:
             return answers
         with timing.stage("store.outbox"):
@@ -274,6 +280,7 @@ class MessagePipeline:
             decision = self.detector.decide(context)
         # Stored with the answers (one write), or now when people are about to look.
         turn.annotation = Annotation(parse.intent, parse.confidence, decision.negativity)
+        self._pending[turn.message.id] = turn.annotation
         overheard = turn.metadata.get("addressed") is False
         if decision.escalate and (not overheard or _matters_when_overheard(decision)):
             escalation = _escalation(turn, decision.reason, decision.score, decision.topic)
@@ -312,6 +319,7 @@ class MessagePipeline:
     async def _annotate_now(self, turn: Turn) -> None:
         """Store `decide`'s annotation at once: an escalation shows the thread to people."""
         notes, turn.annotation = turn.annotation, None
+        self._pending.pop(turn.message.id, None)
         if notes is not None:
             with timing.stage("store.annotate"):
                 await self.store.messages.annotate(
@@ -327,7 +335,7 @@ class MessagePipeline:
             recent = await self.store.messages.recent_customer_messages(turn.thread.id, HISTORY + 1)
         handed_back = await self._handed_back_at(turn.thread)
         earlier = [
-            m
+            self._with_pending(m)
             for m in recent
             if m.id != turn.message.id and (handed_back is None or m.created_at > handed_back)
         ][-HISTORY:]
@@ -347,6 +355,18 @@ class MessagePipeline:
             fallbacks_in_a_row=fallbacks,
             public=turn.thread.public or bool(turn.metadata.get("public")),
             customer_tier=turn.metadata.get("tier"),
+        )
+
+    def _with_pending(self, message: StoredMessage) -> StoredMessage:
+        """The message with its annotation, if this worker has it and the store not yet."""
+        notes = self._pending.get(message.id)
+        if notes is None or message.intent is not None or message.negativity is not None:
+            return message
+        return replace(
+            message,
+            intent=notes.intent,
+            intent_confidence=notes.confidence,
+            negativity=notes.negativity,
         )
 
     async def _handed_back_at(self, thread: Thread) -> datetime | None:
