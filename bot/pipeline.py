@@ -34,7 +34,7 @@ channel's `push` (web chat: through the event bus, to the worker holding the pag
 Where to add to the path: a step is a method `async (Turn) -> list[Outbound] | None`
 put in `self.steps`; the rating in words or digits is read by
 `handoff.ratings.parse_rating` (in `rating` and `thread_is_over`); what the detector
-sees of the thread is built in `_context`.
+sees of the thread is built in `bot/thread_context.py`.
 
 A repeated delivery gets the answers of the first one: it waits for them while the
 first is still being answered (by this worker or another), reads them from the store
@@ -48,8 +48,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from bot.config import LimitsSettings
@@ -57,13 +56,13 @@ from bot.exactly_once import ExactlyOnce, new_claim_token
 from bot.language_id import with_language
 from bot.store import Database
 from bot.store.messages import Annotation
+from bot.thread_context import ThreadContext
 from core import timing
 from core.customers import contact_in, order_numbers
 from core.errors import BadRequest, PayloadTooLarge
-from core.messages import FALLBACK_INTENTS, Inbound, Outbound, StoredMessage, Thread, ThreadState
+from core.messages import Inbound, Outbound, StoredMessage, Thread, ThreadState
 from core.ports import Engine, Parse
-from core.states import ThreadEvent
-from handoff.detection import Detector, HandoffDecision, TurnContext
+from handoff.detection import Detector, HandoffDecision
 from handoff.escalation import Escalation
 from handoff.ratings import parse_rating
 from handoff.services import Handoff
@@ -72,7 +71,6 @@ from handoff.services import Handoff
 OVERHEARD_SIGNALS = frozenset(
     {"complaint", "complaint_intent", "asked_for_human", "public_complaint"}
 )
-HISTORY = 6
 
 
 @dataclass
@@ -128,9 +126,7 @@ class MessagePipeline:
             self.answer_with_engine,
         ]
         self.once = ExactlyOnce(store, answer_lease_seconds)
-        # Annotations of messages this worker is still answering (not stored yet):
-        # a message sent right after one still in the engine sees what it was.
-        self._pending: dict[int, Annotation] = {}
+        self.context = ThreadContext(store)  # what the detector sees of the thread
 
     async def handle(self, inbound: Inbound, *, delivered_in_response: bool) -> list[StoredMessage]:
         """Store, answer and store the answers to one customer message.
@@ -171,7 +167,7 @@ class MessagePipeline:
                 annotation=lambda: turn.annotation,
             )
         finally:
-            self._pending.pop(message.id, None)
+            self.context.pending.pop(message.id, None)
         if not delivered_in_response:
             return answers
         with timing.stage("store.outbox"):
@@ -196,7 +192,7 @@ class MessagePipeline:
         keeps the language of their earlier messages (`bot.language_id`).
         """
         with timing.stage("store.context"):
-            recent = await self.store.messages.recent_customer_messages(turn.thread.id, HISTORY + 1)
+            recent = turn.recent = await self.context.recent(turn.thread)
         earlier = [m.text for m in recent if m.id != turn.message.id]
         languages = self.handoff.notices.templates.languages
         with timing.stage("pipeline.language"):
@@ -275,12 +271,17 @@ class MessagePipeline:
         with timing.stage("engine.nlu"):
             parse = await self.engine.parse(turn.inbound.text)
         with timing.stage("store.context"):
-            context = await self._context(turn, parse)
+            recent = (
+                turn.recent if turn.recent is not None else await self.context.recent(turn.thread)
+            )
+            context = await self.context.for_turn(
+                turn.thread, turn.message, turn.inbound, parse, recent
+            )
         with timing.stage("pipeline.decide"):
             decision = self.detector.decide(context)
         # Stored with the answers (one write), or now when people are about to look.
         turn.annotation = Annotation(parse.intent, parse.confidence, decision.negativity)
-        self._pending[turn.message.id] = turn.annotation
+        self.context.pending[turn.message.id] = turn.annotation
         overheard = turn.metadata.get("addressed") is False
         if decision.escalate and (not overheard or _matters_when_overheard(decision)):
             escalation = _escalation(turn, decision.reason, decision.score, decision.topic)
@@ -319,7 +320,7 @@ class MessagePipeline:
     async def _annotate_now(self, turn: Turn) -> None:
         """Store `decide`'s annotation at once: an escalation shows the thread to people."""
         notes, turn.annotation = turn.annotation, None
-        self._pending.pop(turn.message.id, None)
+        self.context.pending.pop(turn.message.id, None)
         if notes is not None:
             with timing.stage("store.annotate"):
                 await self.store.messages.annotate(
@@ -328,58 +329,6 @@ class MessagePipeline:
                     confidence=notes.confidence,
                     negativity=notes.negativity,
                 )
-
-    async def _context(self, turn: Turn, parse: Parse) -> TurnContext:
-        recent = turn.recent
-        if recent is None:  # `language` reads them first; read here if it did not run
-            recent = await self.store.messages.recent_customer_messages(turn.thread.id, HISTORY + 1)
-        handed_back = await self._handed_back_at(turn.thread)
-        earlier = [
-            self._with_pending(m)
-            for m in recent
-            if m.id != turn.message.id and (handed_back is None or m.created_at > handed_back)
-        ][-HISTORY:]
-        fallbacks = 0
-        for past in reversed(earlier):
-            if past.intent not in FALLBACK_INTENTS:
-                break
-            fallbacks += 1
-        return TurnContext(
-            text=turn.inbound.text,
-            intent=parse.intent,
-            intent_confidence=parse.confidence,
-            recent_texts=tuple(m.text for m in earlier),
-            recent_scores=tuple(m.negativity for m in earlier if m.negativity is not None),
-            recent_intents=tuple(m.intent for m in earlier),
-            recent_confidences=tuple(m.intent_confidence for m in earlier),
-            fallbacks_in_a_row=fallbacks,
-            public=turn.thread.public or bool(turn.metadata.get("public")),
-            customer_tier=turn.metadata.get("tier"),
-        )
-
-    def _with_pending(self, message: StoredMessage) -> StoredMessage:
-        """The message with its annotation, if this worker has it and the store not yet."""
-        notes = self._pending.get(message.id)
-        if notes is None or message.intent is not None or message.negativity is not None:
-            return message
-        return replace(
-            message,
-            intent=notes.intent,
-            intent_confidence=notes.confidence,
-            negativity=notes.negativity,
-        )
-
-    async def _handed_back_at(self, thread: Thread) -> datetime | None:
-        """When people last handed the thread back to the bot (None: never).
-
-        What the customer wrote before that is history the people dealt with: it must
-        not escalate the thread again ("asked for a person" once already).
-        """
-        if thread.escalated_at is None:
-            return None
-        moves = await self.store.threads.moves(thread.id)
-        backs = [move.created_at for move in moves if move.event == ThreadEvent.HAND_BACK.value]
-        return backs[-1] if backs else None
 
 
 def thread_is_over(thread: Thread, inbound: Inbound) -> bool:

@@ -87,4 +87,4 @@ async def test_a_message_sent_while_the_one_before_is_answered_sees_what_it_was(
         ("first", "complain", 0.7),
         ("second", "complain", 0.8),
     ]
-    assert not bot._pending
+    assert not bot.context.pending
