@@ -151,3 +151,12 @@ def test_the_command_line_writes_html_and_json_and_refuses_bad_dates(
 
 def _range_args() -> list[str]:
     return ["--from", RANGE["from"], "--to", RANGE["to"]]
+
+
+def test_seeded_shifts_are_the_agents_time_online(server: LiveServer) -> None:
+    agents = get(server, "sam", "/agents", **RANGE)["agents"]
+    online = {agent["agent"]: agent["time_online_seconds"] for agent in agents}
+    # Nine full days and today so far, each an 8-hour shift less a 30-minute break (give or take).
+    for login in ("ana", "ben"):
+        assert 9 * 7 * 3600 < online[login] < 10 * 8.5 * 3600, (login, online[login])
+    assert online.get("sam", 0) == 0  # not seeded: never online

@@ -21,7 +21,7 @@ from tqdm import tqdm
 from bot.reports import phrases
 from bot.store.database import parse_database_url
 from bot.store.migrate import upgrade
-from bot.store.schema import agents, customers, messages, thread_events, threads
+from bot.store.schema import agents, customers, messages, presence_log, thread_events, threads
 
 CHUNK = 5000
 CHANNELS = (("telegram", 0.5), ("webchat", 0.4), ("rest", 0.1))
@@ -31,6 +31,10 @@ DAILY_CURVE = (
     1.6, 1.5, 1.1, 1.0, 1.0, 1.1, 1.3, 1.6, 1.7, 1.3, 0.8, 0.4,
 )  # fmt: skip
 KINDS = (("routine", 0.68), ("frustrated", 0.08), ("complaint", 0.17), ("human", 0.07))
+# Agents' shifts (UTC hour they start), staggered to cover the day's two peaks.
+SHIFT_STARTS = (7, 9, 12, 15)
+SHIFT = timedelta(hours=8)
+BREAK = timedelta(minutes=30)
 
 
 @dataclass
@@ -53,6 +57,7 @@ def seed_store(url: str, plan: SeedPlan) -> dict[str, int]:
     try:
         with engine.begin() as conn:
             agent_ids = _ensure_agents(conn, plan.agent_logins, plan.end)
+            conn.execute(presence_log.insert(), shifts(plan, agent_ids))
             next_ids = {
                 table.name: int(conn.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0) + 1
                 for table in (customers, threads, messages, thread_events)
@@ -94,6 +99,39 @@ def _ensure_agents(conn: sa.Connection, logins: Sequence[str], now: datetime) ->
             ).inserted_primary_key[0]
         ids.append(int(found))
     return ids
+
+
+def shifts(plan: SeedPlan, agent_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The agents' presence changes over the plan's days: online for a shift, a break halfway.
+
+    Each agent keeps one of `SHIFT_STARTS` (a few minutes early or late each day), so
+    the reports' time online and the rota beside the peak hours have something to show.
+    """
+    rng = random.Random(plan.seed + 1)
+    first_day = (plan.end - timedelta(days=plan.days)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    rows = []
+    for day in range(plan.days + 1):
+        for index, agent_id in enumerate(agent_ids):
+            begins = first_day + timedelta(
+                days=day,
+                hours=SHIFT_STARTS[index % len(SHIFT_STARTS)],
+                minutes=rng.uniform(-10, 15),
+            )
+            pause = begins + SHIFT / 2
+            changes = (
+                ("online", begins),
+                ("away", pause),
+                ("online", pause + BREAK),
+                ("offline", begins + SHIFT + timedelta(minutes=rng.uniform(-5, 20))),
+            )
+            rows += [
+                {"agent_id": agent_id, "presence": presence, "changed_at": at}
+                for presence, at in changes
+                if at < plan.end
+            ]
+    return rows
 
 
 class ThreadGenerator:
