@@ -16,6 +16,8 @@ from tests.servers import LiveServer, fresh_postgres_database, postgres_reachabl
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 REDIS_URL = "redis://127.0.0.1:6379/0"
+# The shared servers report where a REST answer's time went (off by default).
+TIMED = {"BOT_CHANNELS_REST_SERVER_TIMING": "true"}
 
 
 def require_postgres() -> None:
@@ -68,7 +70,8 @@ async def store(database_url: str) -> AsyncIterator[Database]:
 def live_server_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The bot running with the embedded defaults (a SQLite store)."""
     workdir = tmp_path_factory.mktemp("server-sqlite")
-    with servers.live_server(workdir, f"sqlite:///{workdir / 'var' / 'bot.db'}") as server:
+    url = f"sqlite:///{workdir / 'var' / 'bot.db'}"
+    with servers.live_server(workdir, url, extra_env=TIMED) as server:
         yield server
 
 
@@ -77,7 +80,10 @@ def live_server_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[L
     """The bot running on a PostgreSQL store."""
     require_postgres()
     workdir = tmp_path_factory.mktemp("server-postgres")
-    with fresh_postgres_database() as url, servers.live_server(workdir, url) as server:
+    with (
+        fresh_postgres_database() as url,
+        servers.live_server(workdir, url, extra_env=TIMED) as server,
+    ):
         yield server
 
 

@@ -12,8 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from bot.bench.client import parse_server_timing
+from bot.channels.rest import RestChannel
+from bot.config import Settings
 from bot.store import Database
 from bot.store.schema import messages, threads
+from core.errors import ConfigError
 from tests.servers import LiveServer, variants
 
 
@@ -159,6 +162,14 @@ def test_answers_say_where_their_time_went_in_a_server_timing_header(
     assert all(ms >= 0 for ms in timings.values())
     turn = sum(ms for stage, ms in timings.items() if stage != "engine.encoder")
     assert turn < 60_000 and timings["engine.encoder"] <= timings["engine.nlu"]
+
+
+def test_the_timing_header_is_off_unless_switched_on_and_a_bad_switch_names_its_key() -> None:
+    assert RestChannel.from_settings({}, Settings()).server_timing is False
+    assert RestChannel.from_settings({"server_timing": "true"}, Settings()).server_timing
+    assert RestChannel.from_settings({"server_timing": False}, Settings()).server_timing is False
+    with pytest.raises(ConfigError, match=r"channels\.rest\.server_timing: must be true or false"):
+        RestChannel.from_settings({"server_timing": "sometimes"}, Settings())
 
 
 def test_a_refused_message_reports_no_stages(server: LiveServer) -> None:

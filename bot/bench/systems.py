@@ -85,6 +85,7 @@ def framework(workdir: Path, settings: Settings) -> Iterator[Server]:
         "BOT_DATABASE_URL": f"sqlite:///{store}",
         "BOT_ENGINE_ENDPOINTS": str(endpoints),
         "BOT_SERVER_PORT": str(port),
+        "BOT_CHANNELS_REST_SERVER_TIMING": "true",  # the stages' table
     }
     config = [] if settings.source == "(defaults)" else ["--config", settings.source]
     command = [sys.executable, "-m", "bot", *config, "run"]

@@ -10,11 +10,15 @@ comments): the sender's thread there is `<chat>/<sender>`, apart from their own 
 (`sender`). With `metadata: {public: true, private_link: URL}` a complaint there is
 answered in public with the link; the sender's next message in their own chat with
 `metadata: {continue_from: <chat>}` carries the complaint over (as Telegram's deep link).
-Each answer carries a W3C `Server-Timing` header with the time its stages took
-(`store.inbound;dur=1.20, engine.nlu;dur=9.80, ...`: `bot.bench.stages.PIPELINE_HOOKS`).
+With `channels.rest.server_timing: true` (the bench sets it), each answer carries a W3C
+`Server-Timing` header with the time its stages took (`store.inbound;dur=1.20,
+engine.nlu;dur=9.80, ...`: `bot.bench.stages.PIPELINE_HOOKS`); it is off by default, since
+the callers are customers.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
@@ -25,9 +29,13 @@ from bot.channels.base import (
     read_body,
     register,
 )
+from bot.config import Settings
 from bot.web.schemas import REST_MESSAGE
 from core import timing
+from core.errors import ConfigError
 from core.messages import Inbound
+
+SWITCH = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 
 @register
@@ -35,6 +43,20 @@ class RestChannel(ChannelAdapter):
     """Request/response chat over HTTP JSON, compatible with rasa's `rest` channel."""
 
     name = "rest"
+
+    def __init__(self, options: dict[str, Any], server_timing: bool = False) -> None:
+        super().__init__(options)
+        self.server_timing = server_timing  # answers say where their time went
+
+    @classmethod
+    def from_settings(cls, options: dict[str, Any], settings: Settings) -> RestChannel:
+        """The channel; `server_timing` (true or false) switches the timing header on."""
+        value = options.get("server_timing", False)
+        switch = SWITCH.get(str(value).lower()) if isinstance(value, (bool, str)) else None
+        if switch is None:
+            key = "channels.rest.server_timing"
+            raise ConfigError(settings.source, key, f"must be true or false, not {value!r}")
+        return cls(options, server_timing=switch)
 
     def blueprint(self) -> Blueprint:
         """`GET /webhooks/rest/` (health) and `POST /webhooks/rest/webhook`."""
@@ -73,7 +95,8 @@ class RestChannel(ChannelAdapter):
                     for reply in replies
                 ]
             )
-        answer.headers["Server-Timing"] = timings.header()
+        if self.server_timing:
+            answer.headers["Server-Timing"] = timings.header()
         return answer
 
 
