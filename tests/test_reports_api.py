@@ -58,8 +58,13 @@ def test_supervisor_reads_the_same_report_as_the_command_line(
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     written = json.loads((tmp_path / "report.json").read_text())
-    for section in ("volume", "speed", "satisfaction", "agents", "peak_hours", "public", "topics"):
+    for section in ("volume", "speed", "satisfaction", "peak_hours", "public", "topics"):
         assert written[section] == report[section], section
+    # Time online runs on while today's shifts go on: the two were read moments apart.
+    cli_agents, api_agents = settled(written["agents"]), settled(report["agents"])
+    assert [a for a, _ in cli_agents] == [a for a, _ in api_agents]
+    for (_, cli_online), (_, api_online) in zip(cli_agents, api_agents, strict=True):
+        assert abs(cli_online - api_online) <= 600
     assert "Containment (bot alone)" in result.stdout
     assert (tmp_path / "peak_hours.png").stat().st_size > 10_000
     rows = list(csv.DictReader((tmp_path / "threads.csv").open()))
@@ -68,6 +73,12 @@ def test_supervisor_reads_the_same_report_as_the_command_line(
     assert list(csv.DictReader(io.StringIO(exported))) == rows
     speed = get(server, "sam", "/speed", **RANGE)
     assert speed["speed"] == report["speed"] and set(speed) == {"speed", "seconds"}
+
+
+def settled(agents: list[dict[str, Any]]) -> list[tuple[dict[str, Any], float]]:
+    """Each agent's figures without the time online, and the time online."""
+    online = "time_online_seconds"
+    return [({k: v for k, v in a.items() if k != online}, a[online]) for a in agents]
 
 
 def test_filters_and_sections(server: LiveServer) -> None:

@@ -120,6 +120,7 @@ class ReportsApi:
             sla_minutes=handoff.sla.first_response_minutes,
             handle_time_minutes=handoff.routing.handle_time_minutes,
             names={agent.login: agent.display_name for agent in handoff.agents},
+            clock=self.agents_api.services.clock,
         )
 
     def _filter(self, request: Request, default_days: int | None = 7) -> ReportFilter:

@@ -7,6 +7,7 @@ JSON-ready data; nothing here loads rows one by one. The peak-hours grid is in
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -214,7 +215,10 @@ async def satisfaction(conn: AsyncConnection, report: ReportFilter) -> dict[str,
 
 
 async def per_agent(
-    conn: AsyncConnection, report: ReportFilter, names: dict[str, str] | None = None
+    conn: AsyncConnection,
+    report: ReportFilter,
+    names: dict[str, str] | None = None,
+    now: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Each agent: threads handled, first-human and resolution times, ratings, activity.
 
@@ -253,7 +257,7 @@ async def per_agent(
         )
     }
     logins = dict((await conn.execute(sa.select(agents.c.id, agents.c.login))).all())
-    online = await time_online(conn, report)
+    online = await time_online(conn, report, now)
     holders = {row[0] for row in rows}
     rows = [*rows, *((agent, 0, 0, 0, None, 0) for agent in online if agent not in holders)]
     found = []

@@ -13,6 +13,7 @@ from bot.errors import NotFound
 from bot.reports import figures, staffing
 from bot.reports.filters import ReportFilter, planned
 from bot.reports.topics import complaint_topics
+from core.clock import Clock, utcnow
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,9 @@ class ReportSettings:
     sla_minutes: float = 5.0
     handle_time_minutes: float = 6.0
     names: dict[str, str] = field(default_factory=dict)  # login -> display name
+    # "Now" for what is still going on (an agent online counts until then): the
+    # server's clock, which a simulation runs faster than real time.
+    clock: Clock = utcnow
 
 
 # This process's CPU time per section (with SQLite, the database's work too).
@@ -33,7 +37,7 @@ SECTIONS: dict[str, Section] = {
     "volume": lambda conn, report, _: figures.volume(conn, report),
     "speed": lambda conn, report, s: figures.speed(conn, report, s.sla_minutes),
     "satisfaction": lambda conn, report, _: figures.satisfaction(conn, report),
-    "agents": lambda conn, report, s: figures.per_agent(conn, report, s.names),
+    "agents": lambda conn, report, s: figures.per_agent(conn, report, s.names, s.clock()),
     "topics": lambda conn, report, _: complaint_topics(conn, report),
     "peak_hours": lambda conn, report, s: staffing.peak_hours(conn, report, s.handle_time_minutes),
     "public": lambda conn, report, _: figures.public_private(conn, report),

@@ -11,7 +11,9 @@ from bot.reports import render
 from bot.reports.filters import report_filter
 from bot.reports.report import ReportSettings, build_report
 from bot.store.database import create_engine
+from bot.store.repository import as_utc
 from bot.store.schema import messages
+from core.clock import utcnow
 
 if TYPE_CHECKING:
     from bot.reports.simulation import SimulatedDay, SimulationPlan
@@ -37,7 +39,11 @@ async def summarise(database: str, plan: SimulationPlan, day: SimulatedDay, outp
     """Print-ready figures, in the server clock's time; the full report goes to `output`."""
     engine = create_engine(database)
     try:
-        built = await build_report(engine, report_filter(None, None), ReportSettings())
+        # The server's clock ran ahead of real time: "now" is the last moment it stamped.
+        async with engine.connect() as conn:
+            last = (await conn.execute(sa.select(sa.func.max(messages.c.created_at)))).scalar()
+        settings = ReportSettings(clock=lambda: as_utc(last) if last else utcnow())
+        built = await build_report(engine, report_filter(None, None), settings)
         agent_messages, signed = await signed_share(engine)
     finally:
         await engine.dispose()
