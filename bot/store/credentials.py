@@ -61,15 +61,7 @@ class CredentialRepository:
         """Revoke an agent's API tokens and console sessions: (tokens, sessions) revoked."""
         now = self.clock()
         async with self.engine.begin() as conn:
-            tokens = await conn.execute(
-                sa.update(agent_credentials)
-                .where(
-                    agent_credentials.c.agent_id == agent_id,
-                    agent_credentials.c.kind == TOKEN,
-                    agent_credentials.c.revoked_at.is_(None),
-                )
-                .values(revoked_at=now)
-            )
+            tokens = await conn.execute(_revoke(agent_id, TOKEN, now))
             sessions = await conn.execute(
                 sa.update(agent_sessions)
                 .where(agent_sessions.c.agent_id == agent_id, agent_sessions.c.revoked_at.is_(None))
@@ -83,15 +75,7 @@ class CredentialRepository:
         """Store a new password hash; the agent's earlier passwords stop working."""
         now = self.clock()
         async with self.engine.begin() as conn:
-            await conn.execute(
-                sa.update(agent_credentials)
-                .where(
-                    agent_credentials.c.agent_id == agent_id,
-                    agent_credentials.c.kind == PASSWORD,
-                    agent_credentials.c.revoked_at.is_(None),
-                )
-                .values(revoked_at=now)
-            )
+            await conn.execute(_revoke(agent_id, PASSWORD, now))
             await conn.execute(
                 sa.insert(agent_credentials).values(
                     agent_id=agent_id, kind=PASSWORD, secret_hash=password_hash, created_at=now
@@ -170,3 +154,16 @@ class CredentialRepository:
             await conn.execute(
                 sa.delete(agent_sessions).where(agent_sessions.c.expires_at < before)
             )
+
+
+def _revoke(agent_id: int, kind: str, now: datetime) -> sa.Update:
+    """The update that revokes an agent's live credentials of one kind (token, password)."""
+    return (
+        sa.update(agent_credentials)
+        .where(
+            agent_credentials.c.agent_id == agent_id,
+            agent_credentials.c.kind == kind,
+            agent_credentials.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
