@@ -71,7 +71,7 @@ class RestChannel(ChannelAdapter):
 
     async def receive(self, request: Request) -> HTTPResponse:
         """Answer one message with the bot's replies."""
-        timings = timing.start()
+        timings = timing.start() if self.server_timing else None  # off: nothing timed
         with timing.stage("channel.parse"):
             body = read_body(request, REST_MESSAGE)
             sender = body["sender"]
@@ -95,7 +95,7 @@ class RestChannel(ChannelAdapter):
                     for reply in replies
                 ]
             )
-        if self.server_timing:
+        if timings is not None:
             answer.headers["Server-Timing"] = timings.header()
         return answer
 
