@@ -5,12 +5,21 @@ Everything that stamps a row or waits for a moment of the day takes a `Clock`
 simulation, where time starts at the real now and runs `factor` times faster.
 Waits that guard real I/O (database and HTTP timeouts, the engine's limits) stay
 in real seconds; `real_seconds` and `clock_seconds` convert a span between the two.
+
+A simulation speeds up waiting (customers', agents', timers'), not the server's work:
+inside `working()` (the pipeline answering one message) a scaled clock runs at real
+speed from the moment the work began, so a bot answer that takes 80 ms reads as 80 ms,
+not as 80 ms times the factor. Outside it, the clock is where the factor puts it (never
+behind what the work stamped, as the factor is above 1).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 Clock = Callable[[], datetime]
@@ -19,6 +28,29 @@ Clock = Callable[[], datetime]
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(timezone.utc)
+
+
+@dataclass
+class _Work:
+    """A piece of the server's work under way: when it began, in real seconds."""
+
+    began: float
+    done: bool = False
+
+
+_work: ContextVar[_Work | None] = ContextVar("clock_work", default=None)
+
+
+@contextmanager
+def working(monotonic: Callable[[], float] = time.monotonic) -> Iterator[None]:
+    """Within this block (and tasks it starts, until it ends) a scaled clock runs at real speed."""
+    work = _Work(monotonic())
+    token = _work.set(work)
+    try:
+        yield
+    finally:
+        work.done = True
+        _work.reset(token)
 
 
 class ScaledClock:
@@ -56,7 +88,16 @@ class ScaledClock:
         """The clock's time now."""
         if self._began is None:
             return self.start
-        return self.start + timedelta(seconds=(self._monotonic() - self._began) * self.factor)
+        now = self._monotonic()
+        scaled = self._at(now)
+        work = _work.get()
+        if work is None or work.done or self.factor <= 1:
+            return scaled
+        return min(scaled, self._at(work.began) + timedelta(seconds=now - work.began))
+
+    def _at(self, real: float) -> datetime:
+        began = self._began if self._began is not None else real
+        return self.start + timedelta(seconds=max(0.0, real - began) * self.factor)
 
     def __repr__(self) -> str:
         return f"ScaledClock(factor={self.factor:g}, start={self.start.isoformat()})"

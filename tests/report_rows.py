@@ -32,7 +32,7 @@ async def fill(engine: AsyncEngine) -> dict[str, int]:
         rows["messages"].append(
             {"id": message_id, "thread_id": thread, "author": author, "text": text,
              "created_at": when, "reply_to_id": more.get("reply_to"),
-             "agent_id": more.get("agent_id")}
+             "agent_id": more.get("agent_id"), "payload": more.get("payload")}
         )  # fmt: skip
         return message_id
 
@@ -74,9 +74,11 @@ async def fill(engine: AsyncEngine) -> dict[str, int]:
            escalation_reason="complaint 0.91, shouting")  # fmt: skip
     asked = message(3, "customer", "My parcel is a week late and nobody answers", at(12))
     message(3, "bot", "I'm passing you to a colleague.", at(12, 0, 0.5), reply_to=asked)
-    message(3, "agent", "Sorry! Let me check.", at(12, 2, 1), agent_id=ana)
+    message(3, "agent", "Sorry! Let me check.", at(12, 2, 1), agent_id=ana,
+            payload={"agent_name": "Ana"})  # fmt: skip
     message(3, "customer", "thanks", at(12, 3))
-    message(3, "agent", "It arrives tomorrow.", at(12, 4), agent_id=ana)
+    message(3, "agent", "It arrives tomorrow.", at(12, 4), agent_id=ana,
+            payload={"agent_name": "Ana"})  # fmt: skip
 
     thread(4, "telegram", at(13), agent_id=ben, team="care", public=True,
            escalated_at=at(13, 0, 1), first_response_at=at(13, 8, 1),

@@ -33,6 +33,9 @@ async def test_volume_counts_conversations_messages_and_reasons(store: Database)
     assert volume["messages"] == 13
     assert (volume["contained"], volume["containment"]) == (2, 0.4)
     assert volume["escalations"] == 3
+    # Ana's two replies carry her name; Ben's one (written without it) does not.
+    assert (volume["agent_messages"], volume["agent_messages_signed"]) == (3, 2)
+    assert volume["signed_share"] == 0.6667
     assert {r["reason"]: r["count"] for r in volume["reasons"]} == {
         "complaint": 1,
         "complaint in public": 1,

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 HEADERS = {"X-Requested-With": "simulated-agent"}
 POLL_SECONDS = 10.0  # simulated: how often the agent glances at the queue
+HEARTBEAT_SECONDS = 20.0  # simulated: the console's own timer (presence.heartbeat_seconds)
 CAPACITY = 3
 
 
@@ -35,6 +36,7 @@ class ScriptedAgent:
         self.id: int | None = None
         self.handling: dict[int, asyncio.Task[None]] = {}
         self.replies = 0
+        self.back_online = 0  # times they found themselves swept offline and went back
         self._stopped = asyncio.Event()
 
     async def sign_in(self) -> None:
@@ -58,16 +60,34 @@ class ScriptedAgent:
 
     async def work(self) -> None:
         """Glance at the queue, take what is theirs or waiting, until told to stop."""
+        done = asyncio.Event()
+        beating = asyncio.create_task(self._beat_until(done))
         while not self._stopped.is_set():
             with contextlib.suppress(httpx.HTTPError):  # a slow answer: look again next time
                 await self._glance()
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._stopped.wait(), self._real(POLL_SECONDS))
         await asyncio.gather(*self.handling.values(), return_exceptions=True)
+        done.set()
+        await beating
+
+    async def _beat_until(self, done: asyncio.Event) -> None:
+        """Heartbeats on their own timer, as the console's.
+
+        An agent not heard from is made offline by the sweep; one who finds themselves
+        offline (a slow network) goes back online, as a person at the console would.
+        """
+        while not done.is_set():
+            with contextlib.suppress(httpx.HTTPError):
+                beat = await self.http.post("/heartbeat")
+                beat.raise_for_status()
+                if beat.json()["presence"] == "offline":
+                    self.back_online += 1
+                    await self.http.post("/presence", json={"presence": "online"})
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(done.wait(), self._real(HEARTBEAT_SECONDS))
 
     async def _glance(self) -> None:
-        # As the console does: an agent not heard from is made offline by the sweep.
-        (await self.http.post("/heartbeat")).raise_for_status()
         reply = await self.http.get("/queue")
         reply.raise_for_status()
         for thread in reply.json():

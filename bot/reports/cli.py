@@ -94,9 +94,14 @@ def simulate(args: argparse.Namespace, settings: Settings) -> int:
     from bot.reports.simulation import SimulationPlan, run_simulation
 
     plan = SimulationPlan(
-        hours=args.hours, agents=args.agents, rate=args.rate, factor=args.factor, seed=args.seed
+        hours=args.hours,
+        agents=args.agents,
+        rate=args.rate,
+        factor=args.factor,
+        seed=args.seed,
+        follow_link=args.follow_link,
     )
-    return run_simulation(settings, plan, Path(args.output))
+    return run_simulation(settings, plan, Path(args.output), serve=args.serve)
 
 
 def add_commands(commands: Any) -> None:
@@ -132,7 +137,16 @@ def add_commands(commands: Any) -> None:
         help="the server's clock runs this many times faster than real time",
     )
     command.add_argument("--seed", type=int, default=7, help="random seed")
+    command.add_argument(
+        "--follow-link",
+        type=_share,
+        default=1.0,
+        help="share of public complainers who follow the answer's link to a private chat",
+    )
     command.add_argument("--output", default="reports/simulation", help="folder for the report")
+    command.add_argument(
+        "--serve", action="store_true", help="keep the server up afterwards, for the Reports tab"
+    )
     command.set_defaults(command=simulate)
 
 
@@ -140,4 +154,11 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
     return value

@@ -82,6 +82,7 @@ async def volume(conn: AsyncConnection, report: ReportFilter) -> dict[str, Any]:
             .order_by(sa.func.count().desc())
         )
     ).all()
+    signed = await _signed(conn, report)
     contained = conversations - escalated
     return {
         "conversations": conversations,
@@ -93,7 +94,24 @@ async def volume(conn: AsyncConnection, report: ReportFilter) -> dict[str, Any]:
         "escalation_rate": _share(escalated, conversations),
         "resolved": resolved,
         "reasons": [{"reason": str(name), "count": int(count)} for name, count in reasons],
+        "agent_messages": int(by_author.get("agent", 0)),
+        "agent_messages_signed": signed,
+        "signed_share": _share(signed, int(by_author.get("agent", 0))),
     }
+
+
+async def _signed(conn: AsyncConnection, report: ReportFilter) -> int:
+    """Agents' messages that carry the agent's name for the customer."""
+    named = sa.cast(messages.c.payload, sa.Text).like('%"agent_name"%')
+    return int(
+        (
+            await conn.execute(
+                sa.select(sa.func.count())
+                .select_from(messages.join(threads, messages.c.thread_id == T.id))
+                .where(messages.c.author == "agent", named, *report.conditions())
+            )
+        ).scalar_one()
+    )
 
 
 async def speed(conn: AsyncConnection, report: ReportFilter, sla_minutes: float) -> dict[str, Any]:

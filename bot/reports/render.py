@@ -40,6 +40,8 @@ def headline(report: dict[str, Any]) -> list[tuple[str, str]]:
         ("Messages", str(volume["messages"])),
         ("Containment (bot alone)", percent(volume["containment"])),
         ("Escalations", f"{volume['escalations']} ({percent(volume['escalation_rate'])})"),
+        ("Agent messages signed", f"{volume['agent_messages_signed']} of "
+         f"{volume['agent_messages']} ({percent(volume['signed_share'])})"),
         ("Bot answer time", spread_text(speed["bot_answer"])),
         ("Escalation to first human", spread_text(speed["escalation_to_human"])),
         (f"Answered within the SLA ({speed['sla_minutes']:g} min)",

@@ -4,27 +4,32 @@ The real server runs as `python -m bot run` on a fresh SQLite store. Customers a
 as a Poisson process whose rate follows the day (a lunch and an evening peak) and
 write through the REST channel: routine questions, frustration, complaints, requests
 for a person, in four languages. Public complaints are written in a shared chat (the
-REST channel's `chat`, with the `public` flag and a private link); most of those
-customers then follow the public answer's link to their own chat
-(`metadata.continue_from`), where the conversation goes on. Scripted agents sign in
-with a password, go online, keep their presence with heartbeats and, through the
-agents' API, claim, reply (signed by the server with their name) and resolve, with
-reading and typing times drawn like a person's.
+REST channel's `chat`, with the `public` flag and a private link); those customers
+then follow the public answer's link to their own chat (`metadata.continue_from`;
+all of them unless `--follow-link` gives a share), where the conversation goes on.
+Scripted agents sign in with a password, go online, keep their presence with
+heartbeats and, through the agents' API, claim, reply (signed by the server with
+their name) and resolve, with reading and typing times drawn like a person's.
 
 Time: the server runs on its own clock (`clock.factor`, `clock.start`: see
 `bot.config.ClockSettings`), `factor` times faster than real time from 09:00 of
 today (UTC), so every timestamp, the SLA and its check, the presence sweep and the
 queue notices follow simulated time, with the project's own settings; customers and
-agents sleep their simulated delays divided by the factor. The bot's own work takes
-real time, which the clock also stretches by the factor: a bot answer of 50 ms reads
-as 3 s at 60x (the summary gives the customers' real waits too).
+agents sleep their simulated delays divided by the factor. The server's own work on
+a message runs at real speed on that clock (`core.clock.working`): a bot answer of
+50 ms reads as 50 ms, not as 3 s at 60x.
+
+With `--serve` the server goes on after the day, for the console's Reports tab: the
+simulation's supervisor `lead` signs in with the password it prints.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -45,7 +50,6 @@ NAMES = ("Maya", "Tomás", "Lena", "Ravi", "Ines", "Jonas", "Aiko", "Sam")
 START_HOUR = 9
 PUBLIC_CHAT = "sim-fernhill-posts"  # the comments under the brand's posts
 RETRIES = 4
-FOLLOW_LINK = 0.8  # share of public complainers who follow the link to a private chat
 KINDS = (("routine", 0.6), ("frustrated", 0.1), ("complaint", 0.15),
          ("public_complaint", 0.07), ("human", 0.08))  # fmt: skip
 
@@ -59,6 +63,7 @@ class SimulationPlan:
     rate: float = 30.0  # new conversations per simulated hour, on average over the day
     factor: float = 60.0  # the server's clock: simulated seconds per real second
     seed: int = 7
+    follow_link: float = 1.0  # share of public complainers who follow the link to a private chat
 
     def real(self, simulated_seconds: float) -> float:
         """Real seconds for a simulated span."""
@@ -157,7 +162,7 @@ class SimulatedDay:
             await self._say(customer, str(rng.choices([2, 3, 4, 5], [1, 2, 4, 5])[0]))
 
     async def _complain_in_public(self, customer: Customer, rng: random.Random, text: str) -> None:
-        """Complain under a post; most then follow the answer's link to their own chat."""
+        """Complain under a post, then (most or all) follow the answer's link to their chat."""
         link = f"https://fernhill.example/dm?from={PUBLIC_CHAT}&c={customer.sender}"
         public = Customer(
             customer.http,
@@ -172,7 +177,7 @@ class SimulatedDay:
             customer.chat, customer.metadata = public.chat, public.metadata
             return  # no link to follow: the conversation goes on in public
         self.public_with_link += 1
-        if rng.random() >= FOLLOW_LINK:
+        if rng.random() >= self.plan.follow_link:
             customer.chat, customer.metadata = public.chat, public.metadata
             return
         await asyncio.sleep(self.plan.real(rng.uniform(20, 90)))  # reads it, opens the link
@@ -240,13 +245,19 @@ def handoff_file(workdir: Path, plan: SimulationPlan) -> tuple[Path, list[str]]:
         "routing: {default_team: care}\n"
         f"agents:\n{agents}"
     )
+    text += "  - {login: lead, display_name: Lee, role: supervisor, teams: [care, billing]}\n"
     path = workdir / "handoff.yml"
     path.write_text(text)
     return path, logins
 
 
-def run_simulation(settings: Settings, plan: SimulationPlan, output: Path) -> int:
-    """Start the server, play the day, print the summary and write the report."""
+def run_simulation(
+    settings: Settings, plan: SimulationPlan, output: Path, *, serve: bool = False
+) -> int:
+    """Start the server, play the day, print the summary and write the report.
+
+    With `serve`, the server goes on afterwards (until interrupted) for the console.
+    """
     from bot.reports.simulation_report import summarise
 
     workdir = Path(tempfile.mkdtemp(prefix="simulate-"))
@@ -261,10 +272,12 @@ def run_simulation(settings: Settings, plan: SimulationPlan, output: Path) -> in
            "BOT_PROJECT_HANDOFF": str(handoff), "BOT_ENGINE_ENDPOINTS": str(endpoints),
            "BOT_CLOCK_FACTOR": str(plan.factor), "BOT_CLOCK_START": day_start().isoformat(),
            "BOT_SERVER_WORKERS": "1"}  # fmt: skip
-    for login in logins:
+    passwords = {login: f"{login}-simulated" for login in logins}
+    passwords["lead"] = secrets.token_urlsafe(9)
+    for login, password in passwords.items():
         subprocess.run(
             [sys.executable, "-m", "bot", "agents", "password", login],
-            input=f"{login}-simulated\n", env=env, check=True, capture_output=True, text=True,
+            input=f"{password}\n", env=env, check=True, capture_output=True, text=True,
         )  # fmt: skip
     log = (workdir / "server.log").open("wb")
     server = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, stdout=log, stderr=log)
@@ -277,6 +290,12 @@ def run_simulation(settings: Settings, plan: SimulationPlan, output: Path) -> in
               f"{plan.hours * 3600 / plan.factor / 60:.0f} min); store: {workdir / 'bot.db'}",
               flush=True)  # fmt: skip
         asyncio.run(day.run())
+        summary = asyncio.run(summarise(database, plan, day, output))
+        print(summary, end="", flush=True)
+        if serve:
+            print(f"Reports: {url}/console/static/reports.html (sign in as lead, password "
+                  f"{passwords['lead']}); the server goes on until Ctrl-C", flush=True)  # fmt: skip
+            _serve_until_interrupted(server)
     finally:
         server.terminate()
         try:
@@ -285,9 +304,12 @@ def run_simulation(settings: Settings, plan: SimulationPlan, output: Path) -> in
             server.kill()
             server.wait(30)
         log.close()
-    summary = asyncio.run(summarise(database, plan, day, output))
-    print(summary, end="")
     return 0
+
+
+def _serve_until_interrupted(server: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(KeyboardInterrupt):
+        server.wait()
 
 
 def day_start() -> datetime:

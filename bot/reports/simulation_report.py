@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -19,22 +19,6 @@ if TYPE_CHECKING:
     from bot.reports.simulation import SimulatedDay, SimulationPlan
 
 
-async def signed_share(engine: Any) -> tuple[int, int]:
-    """Agents' messages, and how many carry the agent's name for the customer."""
-    async with engine.connect() as conn:
-        row = (
-            await conn.execute(
-                sa.select(
-                    sa.func.count(),
-                    sa.func.count(
-                        sa.case((sa.cast(messages.c.payload, sa.Text).like('%"agent_name"%'), 1))
-                    ),
-                ).where(messages.c.author == "agent")
-            )
-        ).one()
-    return int(row[0]), int(row[1])
-
-
 async def summarise(database: str, plan: SimulationPlan, day: SimulatedDay, output: Path) -> str:
     """Print-ready figures, in the server clock's time; the full report goes to `output`."""
     engine = create_engine(database)
@@ -44,7 +28,6 @@ async def summarise(database: str, plan: SimulationPlan, day: SimulatedDay, outp
             last = (await conn.execute(sa.select(sa.func.max(messages.c.created_at)))).scalar()
         settings = ReportSettings(clock=lambda: as_utc(last) if last else utcnow())
         built = await build_report(engine, report_filter(None, None), settings)
-        agent_messages, signed = await signed_share(engine)
     finally:
         await engine.dispose()
     output.mkdir(parents=True, exist_ok=True)
@@ -66,8 +49,8 @@ async def summarise(database: str, plan: SimulationPlan, day: SimulatedDay, outp
         f"  within the 5 min SLA     {render.percent(speed['within_sla_share'])}",
         f"  SLA breaches             {speed['sla_breaches']}",
         f"  unanswered escalations   {speed['escalations_unanswered']}",
-        f"  agent messages signed    {signed} of {agent_messages} "
-        f"({render.percent(signed / agent_messages if agent_messages else None)})",
+        f"  agent messages signed    {volume['agent_messages_signed']} of "
+        f"{volume['agent_messages']} ({render.percent(volume['signed_share'])})",
         f"  public complaints        {public['escalations']}; answered in public "
         f"{public['answered_in_public']}, within 5 s {public['answered_in_public_within_5s']} "
         f"(on the clock); {len(waits)} customers waited p50 "
@@ -78,8 +61,7 @@ async def summarise(database: str, plan: SimulationPlan, day: SimulatedDay, outp
         f"{day.followed_link} customers followed the link",
         f"  average rating           {built['satisfaction']['average']} "
         f"({built['satisfaction']['ratings']} ratings)",
-        f"  bot answer time          {render.spread_text(speed['bot_answer'])} "
-        f"(on the clock: the bot's real time x {plan.factor:g})",
+        f"  bot answer time          {render.spread_text(speed['bot_answer'])}",
         f"Full report: {output / 'report.json'}",
     ]
     text = "\n".join(lines) + "\n"

@@ -85,15 +85,16 @@ class AgentRepository:
         ]
 
     async def set_presence(self, agent_id: int, presence: Presence) -> None:
-        """Record an agent's presence, and the change in the presence log."""
+        """Record an agent's presence, and a change (only a change) in the presence log."""
         now = self.clock()
         async with self.engine.begin() as conn:
-            await conn.execute(
+            changed = await conn.execute(
                 sa.update(agents)
-                .where(agents.c.id == agent_id)
+                .where(agents.c.id == agent_id, agents.c.presence != presence.value)
                 .values(presence=presence.value, presence_changed_at=now)
             )
-            await log_presence(conn, agent_id, presence, now)
+            if changed.rowcount:
+                await log_presence(conn, agent_id, presence, now)
 
     async def record_seen(
         self, agent_id: int, at: datetime, session_expires_at: datetime | None

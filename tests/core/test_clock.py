@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from core.clock import ScaledClock, clock_factor, clock_seconds, real_seconds, utcnow
+from core.clock import (
+    ScaledClock,
+    clock_factor,
+    clock_seconds,
+    real_seconds,
+    utcnow,
+    working,
+)
 
 START = datetime(2024, 5, 6, 9, 0, tzinfo=timezone.utc)
 
@@ -64,3 +72,43 @@ def test_a_held_clock_reads_its_start_until_it_begins() -> None:
     assert clock() == START + timedelta(minutes=2)
     clock.begin()  # once only
     assert clock() == START + timedelta(minutes=2)
+
+
+def test_the_servers_work_runs_at_real_speed_on_a_scaled_clock() -> None:
+    seconds = Seconds()
+    clock = ScaledClock(60, START, monotonic=seconds)
+    seconds.now += 10  # ten real seconds of waiting: ten clock minutes
+    with working(seconds):
+        asked = clock()
+        seconds.now += 0.25  # the bot answers in a quarter of a second
+        answered = clock()
+    assert asked == START + timedelta(minutes=10)
+    assert answered - asked == timedelta(seconds=0.25)
+    # After the work, the clock is where the factor puts it (ahead of what the work stamped).
+    assert clock() == START + timedelta(seconds=(10 + 0.25) * 60)
+    assert clock() > answered
+
+
+async def test_a_task_started_during_the_work_runs_fast_again_once_the_work_is_done() -> None:
+    seconds = Seconds()
+    clock = ScaledClock(60, START, monotonic=seconds)
+    release = asyncio.Event()
+
+    async def later() -> datetime:
+        await release.wait()
+        return clock()
+
+    with working(seconds):
+        task = asyncio.create_task(later())  # inherits the work's context
+    seconds.now += 2
+    release.set()
+    assert await task == START + timedelta(minutes=2)
+
+
+def test_work_changes_nothing_on_a_real_or_a_slow_clock() -> None:
+    seconds = Seconds()
+    slow = ScaledClock(0.5, START, monotonic=seconds)
+    with working(seconds):
+        seconds.now += 4
+        assert slow() == START + timedelta(seconds=2)
+        assert abs(utcnow() - datetime.now(timezone.utc)) < timedelta(seconds=1)

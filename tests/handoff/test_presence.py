@@ -306,6 +306,8 @@ async def test_presence_changes_are_logged_at_the_clocks_time_and_add_up_to_time
     await desk.heartbeat("ana")
     assert await desk.handoff.presence.sweep() == [desk.handoff.actor("ben").id]
     await desk.handoff.presence.sign_out(desk.handoff.actor("ana"))
+    desk.clock.advance(seconds=5)
+    await desk.handoff.presence.sign_out(desk.handoff.actor("ana"))  # offline again: no change
 
     ana = await desk.store.presence_log.changes(desk.handoff.actor("ana").id)
     assert ana == [

@@ -119,6 +119,7 @@ export function renderReport(report) {
     tile("Escalations", String(volume.escalations), percent(volume.escalation_rate)),
     tile("Escalation → first human (p90)", duration(speed.escalation_to_human.p90), `p50 ${duration(speed.escalation_to_human.p50)}`),
     tile(`Within ${speed.sla_minutes} min SLA`, percent(speed.within_sla_share), `${speed.sla_breaches} breaches`),
+    tile("Agent messages signed", percent(volume.signed_share), `${volume.agent_messages_signed} of ${volume.agent_messages}`),
     tile("Average rating", satisfaction.average === null ? "–" : `${satisfaction.average} / 5`, `response rate ${percent(satisfaction.response_rate)}`),
   );
   const speedTable = table(["Measure", "p50", "p90", "Mean", "Count"], [

@@ -1,0 +1,127 @@
+"""A simulated day, then its Reports tab in a real browser, as a new user would try it.
+
+`python -m bot simulate --serve` plays a short day on the real server (its clock 120
+times faster), prints its figures, writes report.json and keeps serving; the
+simulation's supervisor signs in to the Reports tab, which must show the figures the
+command printed. The screenshot goes to test-artifacts/reports-simulated-day.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser import REPLY_TIMEOUT_MS, chromium, screenshot
+from tests.servers import ROOT
+
+READY = re.compile(
+    r"Reports: (?P<url>http://[\d.:]+)/console/static/reports\.html "
+    r"\(sign in as lead, password (?P<password>\S+)\)"
+)
+DAY_TIMEOUT_S = 900
+
+expect.set_options(timeout=REPLY_TIMEOUT_MS)
+
+
+@dataclass
+class SimulatedDay:
+    """The served day: where its Reports are, the supervisor's password, its figures."""
+
+    url: str
+    password: str
+    report: dict[str, Any]
+    printed: str
+
+
+@pytest.fixture(scope="module")
+def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatedDay]:
+    output = tmp_path_factory.mktemp("simulated-day")
+    log = output / "simulate.log"
+    command = [sys.executable, "-m", "bot", "simulate", "--hours", "1", "--agents", "2",
+               "--rate", "40", "--factor", "120", "--serve", "--output", str(output)]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        ready = _wait_for_the_day(process, log)
+        yield SimulatedDay(
+            ready["url"],
+            ready["password"],
+            json.loads((output / "report.json").read_text()),
+            log.read_text(),
+        )
+    finally:
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C, as the command says
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(30)
+
+
+def _wait_for_the_day(process: subprocess.Popen[bytes], log: Path) -> dict[str, str]:
+    deadline = time.monotonic() + DAY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        found = READY.search(log.read_text(errors="replace"))
+        if found:
+            return found.groupdict()
+        if process.poll() is not None:
+            pytest.fail(f"simulate exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        time.sleep(1)
+    pytest.fail(f"no simulated day within {DAY_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
+
+
+def tile(page: Page, label: str) -> str:
+    return page.locator(".tile", has_text=label).locator("strong").inner_text()
+
+
+def test_the_reports_tab_shows_the_simulated_days_figures(day: SimulatedDay) -> None:
+    volume, speed = day.report["volume"], day.report["speed"]
+    public = day.report["public"]["public"]
+    # The day itself: every agent message signed, every public complaint answered there
+    # within 5 s (the bot's own work runs at real speed on the fast clock) and moved.
+    assert volume["conversations"] > 10 and volume["escalations"] > 0
+    assert volume["agent_messages"] > 0 and volume["signed_share"] == 1.0
+    assert public["answered_in_public_within_5s"] == public["escalations"]
+    assert public["moved_to_private"] == public["escalations"]
+    assert speed["escalation_to_human"]["p90"] is not None
+    assert f"conversations            {volume['conversations']}" in day.printed
+
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1366, "height": 1000}, locale="en-GB")
+        page = context.new_page()
+        page.goto(f"{day.url}/console/static/reports.html")
+        page.get_by_label("Login").fill("lead")
+        page.get_by_label("Password").fill(day.password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.locator("#reports[data-ready=true]")).to_be_attached()
+
+        assert tile(page, "Conversations") == str(volume["conversations"])
+        assert tile(page, "Escalations") == str(volume["escalations"])
+        assert tile(page, "Containment") == f"{volume['containment'] * 100:.1f}%"
+        assert tile(page, "Agent messages signed") == "100.0%"
+        p90 = tile(page, "first human (p90)")
+        assert re.fullmatch(r"[\d.]+ (s|min \d\d s|h)", p90)
+        expect(page.locator(".panel", has_text="Public against private")).to_contain_text(
+            f"{public['answered_in_public_within_5s']} within 5 s"
+        )
+        expect(page.locator(".panel", has_text="Public against private")).to_contain_text(
+            f"moved to a private chat: {public['moved_to_private']} (100.0%)"
+        )
+        expect(page.locator("svg.heatmap")).to_have_count(3)
+        expect(page.locator(".panel", has_text="Per agent").locator("tbody tr")).to_have_count(2)
+        screenshot(page, "reports-simulated-day")
+        context.close()
