@@ -119,3 +119,34 @@ async def fill(engine: AsyncEngine) -> dict[str, int]:
                     )
                 )
     return ids
+
+
+async def add_moved_on_public_complaint(engine: AsyncEngine) -> None:
+    """Thread 7, a public complaint at 15:00 that went on in private thread 8 before
+    anyone answered it in public; an agent answered in thread 8 a minute later."""
+    escalated = at(15, 0, 1)
+    common = {"channel": "telegram", "state": "resolved", "language": "en", "team": "care",
+              "escalated_at": escalated, "escalation_reason": "complaint in public",
+              "created_at": at(15), "updated_at": at(15, 5), "closed_at": at(15, 5)}  # fmt: skip
+    async with engine.begin() as conn:
+        await conn.execute(
+            customers.insert().values(
+                id=7, channel="telegram", external_id="c7", display_name="Customer 7",
+                created_at=at(15),
+            )
+        )  # fmt: skip
+        await conn.execute(
+            threads.insert(),
+            [
+                {**common, "id": 7, "customer_id": 7, "chat_id": "posts", "public": True,
+                 "first_response_at": None, "resolved_at": at(15, 0, 40)},
+                {**common, "id": 8, "customer_id": 7, "chat_id": "chat7", "public": False,
+                 "first_response_at": at(15, 1, 1), "resolved_at": at(15, 5)},
+            ],
+        )  # fmt: skip
+        await conn.execute(
+            thread_events.insert().values(
+                thread_id=7, event="resolve", from_state="with_agent", to_state="resolved",
+                actor="system", reason="continued privately in thread 8", created_at=at(15, 0, 40),
+            )
+        )  # fmt: skip

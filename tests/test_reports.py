@@ -15,7 +15,7 @@ from bot.reports.sql import from_histogram
 from bot.reports.threads import ThreadSearch, search_threads, transcript
 from bot.reports.topics import Sampled, group_topics
 from bot.store import Database
-from tests.report_rows import fill
+from tests.report_rows import add_moved_on_public_complaint, fill
 
 DAY = "2026-11-02"
 
@@ -57,6 +57,20 @@ async def test_speed_percentiles_sla_and_response_times(store: Database) -> None
     assert speed["next_response"] == {"count": 1, "mean": 60.0, "p50": 60.0, "p90": 60.0}
     assert (speed["resolution"]["p50"], speed["resolution"]["p90"]) == (600.0, 1200.0)
     assert (speed["sla_breaches"], speed["sla_breach_share"]) == (1, 0.3333)
+
+
+async def test_a_public_complaint_moved_on_before_an_answer_counts_once_where_it_went_on(
+    store: Database,
+) -> None:
+    await fill(store.engine)
+    await add_moved_on_public_complaint(store.engine)
+    async with store.engine.connect() as conn:
+        speed = await figures.speed(conn, one_day(), sla_minutes=5)
+    # Threads 3, 4 and 5 as before, and the private thread the public one went on in
+    # (answered a minute after the public escalation); not the public one itself.
+    assert speed["escalation_to_human"]["count"] == 3
+    assert speed["escalations_unanswered"] == 1  # thread 5 only
+    assert (speed["within_sla"], speed["within_sla_share"]) == (2, 0.5)
 
 
 async def test_satisfaction_and_agents(store: Database) -> None:

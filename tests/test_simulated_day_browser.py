@@ -3,11 +3,14 @@
 `python -m bot simulate --serve` plays a short day on the real server (its clock 120
 times faster), prints its figures, writes report.json and keeps serving; the
 simulation's supervisor signs in to the Reports tab, which must show the figures the
-command printed. The screenshot goes to test-artifacts/reports-simulated-day.png.
+command printed. The command-line report (CSV) on the day's store and the page's thread export say
+the same. The screenshot goes to test-artifacts/reports-simulated-day.png.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -17,15 +20,18 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import REPLY_TIMEOUT_MS, chromium, screenshot
 from tests.servers import ROOT
 
+STORE = re.compile(r"store: (?P<path>\S+\.db)")
 READY = re.compile(
     r"Reports: (?P<url>http://[\d.:]+)/console/static/reports\.html "
     r"\(sign in as lead, password (?P<password>\S+)\)"
@@ -43,6 +49,7 @@ class SimulatedDay:
     password: str
     report: dict[str, Any]
     printed: str
+    store: Path
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +69,7 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatedDay]:
             ready["password"],
             json.loads((output / "report.json").read_text()),
             log.read_text(),
+            Path(STORE.search(log.read_text())["path"]),  # type: ignore[index]
         )
     finally:
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C, as the command says
@@ -124,4 +132,58 @@ def test_the_reports_tab_shows_the_simulated_days_figures(day: SimulatedDay) -> 
         expect(page.locator("svg.heatmap")).to_have_count(3)
         expect(page.locator(".panel", has_text="Per agent").locator("tbody tr")).to_have_count(2)
         screenshot(page, "reports-simulated-day")
+
+        # The console counts waits and SLA countdowns on the server's clock (120x here).
+        readings = page.evaluate(
+            """async () => {
+              const clock = await import("/console/static/clock.js");
+              await clock.syncClock();
+              const first = clock.serverNow();
+              await new Promise((done) => setTimeout(done, 500));
+              return [first, clock.serverNow()];
+            }"""
+        )
+        server_clock = datetime.fromisoformat(httpx.get(f"{day.url}/health").json()["clock"])
+        assert abs(readings[1] / 1000 - server_clock.timestamp()) < 120  # a real second or so
+        assert 30 <= (readings[1] - readings[0]) / 1000 <= 120  # half a real second: a minute
         context.close()
+
+
+def cli_report(day: SimulatedDay, output: Path) -> dict[str, str]:
+    """`python -m bot report --format csv` on the day's store: its figures by name."""
+    today = datetime.now(timezone.utc).date().isoformat()
+    env = {**os.environ, "BOT_DATABASE_URL": f"sqlite:///{day.store}"}
+    command = [sys.executable, "-m", "bot", "report", "--from", today, "--to", today,
+               "--format", "csv", "--output", str(output)]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    with (output / "report.csv").open() as file:
+        return {row["figure"]: row["value"] for row in csv.DictReader(file)}
+
+
+def test_the_command_line_report_and_the_export_match_the_page(
+    day: SimulatedDay, tmp_path: Path
+) -> None:
+    figures = cli_report(day, tmp_path)
+    volume = day.report["volume"]
+    for name in ("conversations", "escalations", "agent_messages", "agent_messages_signed"):
+        assert figures[f"volume.{name}"] == str(volume[name]), name
+    public = day.report["public"]["public"]
+    assert figures["public.public.answered_in_public_within_5s"] == str(
+        public["answered_in_public_within_5s"]
+    )
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{day.url}/console/static/reports.html")
+        page.get_by_label("Login").fill("lead")
+        page.get_by_label("Password").fill(day.password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.locator("#reports[data-ready=true]")).to_be_attached()
+        assert tile(page, "Conversations") == figures["volume.conversations"]
+        with page.expect_download() as download:
+            page.locator("a.export").click()
+        exported = download.value.path().read_text()
+    with (tmp_path / "threads.csv").open() as file:
+        written = list(csv.DictReader(file))
+    assert list(csv.DictReader(io.StringIO(exported))) == written
+    assert len(written) == volume["conversations"]

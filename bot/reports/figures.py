@@ -118,7 +118,9 @@ async def speed(conn: AsyncConnection, report: ReportFilter, sla_minutes: float)
     """Bot answer time; escalation to first human; first, next and resolution times; SLA.
 
     The bot's answer time is per answer: from the customer's message to each bot
-    message replying to it.
+    message replying to it. A public complaint that moved to a private chat before
+    anyone answered it in public is counted once, where it went on (the private thread
+    is escalated since the same moment).
     """
     asked, answer = messages.alias("asked"), messages.alias("answer")
     bot = await spread(
@@ -132,7 +134,7 @@ async def speed(conn: AsyncConnection, report: ReportFilter, sla_minutes: float)
         )
         .where(answer.c.author == "bot", *report.conditions()),
     )
-    escalated = _threads(report).where(T.escalated_at.is_not(None))
+    escalated = _threads(report).where(T.escalated_at.is_not(None), ~_moved_on_unanswered())
     to_human_seconds = seconds_between(T.first_response_at, T.escalated_at)
     to_human = await spread(conn, to_human_seconds, escalated)
     sla_seconds = sla_minutes * 60
@@ -162,6 +164,14 @@ async def speed(conn: AsyncConnection, report: ReportFilter, sla_minutes: float)
         "sla_breaches": breached,
         "sla_breach_share": _share(breached, total),
     }
+
+
+def _moved_on_unanswered() -> ColumnElement[bool]:
+    """A public thread continued in a private one before an agent answered it in public."""
+    continued = sa.exists().where(
+        thread_events.c.thread_id == T.id, thread_events.c.reason.like("continued privately%")
+    )
+    return sa.and_(T.first_response_at.is_(None), T.public.is_(True), continued)
 
 
 async def _next_response(conn: AsyncConnection, report: ReportFilter) -> Any:

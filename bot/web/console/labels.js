@@ -1,4 +1,5 @@
 // How threads read in the console: the customer's label, the state, the SLA countdown.
+import { serverNow } from "./clock.js";
 import { duration, moment } from "./dom.js";
 import { store } from "./store.js";
 
@@ -54,7 +55,7 @@ export function nameOfId(agentId) {
 }
 
 /** The first-response SLA: {text, kind} with kind done, ok, soon or breached. */
-export function slaStatus(thread, now = Date.now()) {
+export function slaStatus(thread, now = serverNow()) {
   if (thread.first_response_at) return { text: "Answered", kind: "done" };
   const due = moment(thread.first_response_due);
   if (!due) return { text: "", kind: "done" };
@@ -71,7 +72,7 @@ export function breached(thread) {
 
 /** Every second: waiting times ([data-since]) and SLA countdowns (.sla) move on. */
 export function tick() {
-  const now = Date.now();
+  const now = serverNow();
   for (const node of document.querySelectorAll("[data-since]")) {
     const since = moment(node.dataset.since);
     const label = node.dataset.label ? `${node.dataset.label} ` : "";

@@ -10,7 +10,7 @@
 //   queue.js, thread.js, transcript.js, actions.js, transfer.js, composer.js,
 //   canned.js, presence.js, supervisor.js, snippets.js, notify.js, views.js  panels
 //   review.js, templates.js  the Review tab
-//   dom.js, labels.js, feedback.js  shared helpers
+//   dom.js, labels.js, feedback.js, clock.js  shared helpers (clock.js: the server's time)
 import "./actions.js";
 import "./composer.js";
 import "./supervisor.js";

@@ -1,5 +1,6 @@
 // Signing in and out, and what the console starts once an agent is in: the queue, the
 // agents, the event stream, the clocks. Designers get the Review tab only.
+import { syncClock } from "./clock.js";
 import { byId } from "./dom.js";
 import { showError } from "./feedback.js";
 import { tick } from "./labels.js";
@@ -123,6 +124,7 @@ function stop() {
 
 /** Enter if the session cookie is still good, else show the sign-in form. */
 export async function boot() {
+  await syncClock();
   try {
     await enter(await api("GET", "/me"));
   } catch (error) {
