@@ -9,7 +9,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.demo_orders import ORDERS, describe
+from actions.demo_orders import DEFAULT_LANGUAGE, ORDERS, describe
 
 _NUMBER = re.compile(r"(?:fh)?[\s#-]*(\d{5})", re.IGNORECASE)
 
@@ -57,6 +57,15 @@ class ActionOrderStatus(Action):
         if number is None or order is None:
             dispatcher.utter_message(response="utter_order_not_found")
         else:
-            template, values = describe(number, order)
+            template, values = describe(number, order, customer_language(tracker))
             dispatcher.utter_message(response=template, **values)
         return [SlotSet("order_number", None)]
+
+
+def customer_language(tracker: Tracker) -> str:
+    """The language of the customer's latest message (the pipeline puts it in its metadata)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            language = (event.get("metadata") or {}).get("language")
+            return language if isinstance(language, str) and language else DEFAULT_LANGUAGE
+    return DEFAULT_LANGUAGE

@@ -119,9 +119,9 @@ def test_a_message_that_says_nothing_keeps_the_customers_language(
         "utter_order_shipped",
         "it",
         number="FH-10234",
-        items="a brass reading lamp",
+        items="una lampada da lettura in ottone",  # the order's words in Italian too
         carrier="Parcelway",
-        expected="Thursday",
+        expected="giovedì",
     ), answer
 
 
