@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.config import LimitsSettings
@@ -190,7 +190,8 @@ class MessagePipeline:
         """Which of the brand's languages the customer writes (`metadata.language`).
 
         What they wrote wins over what the channel says; a short or ambiguous message
-        keeps the language of their earlier messages (`bot.language_id`).
+        keeps the language of their earlier messages (`bot.language_id`). The thread
+        keeps the language found (`Thread.language`: the channel's page speaks it too).
         """
         with timing.stage("store.context"):
             recent = turn.recent = await self.context.recent(turn.thread)
@@ -200,6 +201,11 @@ class MessagePipeline:
             turn.inbound = await asyncio.to_thread(
                 with_language, turn.inbound, languages, earlier, turn.thread.language
             )
+        found = turn.inbound.metadata.get("language")
+        if isinstance(found, str) and found != turn.thread.language:
+            with timing.stage("store.language"):
+                await self.store.threads.note_language(turn.thread.id, found)
+            turn.thread = replace(turn.thread, language=found)
 
     async def orders(self, turn: Turn) -> None:
         """Keep the order numbers the message mentions on the customer's profile."""

@@ -138,6 +138,29 @@ def test_a_customer_asks_where_an_order_is(page: Page, live_server: LiveServer) 
     expect(chat.error).to_be_hidden()
 
 
+def test_the_page_speaks_the_browsers_language_then_the_conversations(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    spanish = browser.new_context(locale="es-ES", viewport={"width": 430, "height": 860})
+    page = spanish.new_page()
+    chat = ChatPage(page, live_server)
+    chat.open()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(chat.input).to_have_attribute("placeholder", "Escribe un mensaje…")
+    expect(page.get_by_test_id("chat-status")).to_have_text("En línea")
+    expect(page.locator(".chat__welcome-title")).to_have_text("¡Hola!")
+
+    # The customer writes French: the answer is French, and so is the page from now on.
+    (answer,) = chat.say("Bonjour, quels sont vos horaires d'ouverture ?")
+    assert answer.startswith("Notre service client"), answer
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(chat.input).to_have_attribute("placeholder", "Écrivez un message…")
+    expect(page.get_by_test_id("chat-status")).to_have_text("En ligne")
+    expect(chat.messages("bot").last).to_have_attribute("data-who", "Assistant Fernhill")
+    screenshot(page, "webchat-in-french")
+    spanish.close()
+
+
 def test_the_transcript_survives_a_reload(page: Page, live_server: LiveServer) -> None:
     chat = ChatPage(page, live_server)
     chat.open()

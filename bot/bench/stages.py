@@ -56,6 +56,7 @@ PIPELINE_HOOKS: tuple[tuple[str, str], ...] = (
     ("store.inbound", "record_inbound: customer, open thread, the message (one transaction)"),
     ("store.context", "what the turn reads of its thread: recent messages, hand-backs"),
     ("pipeline.language", "which of the brand's languages the customer writes"),
+    ("store.language", "the thread's language, kept when it changed (a thread's first message)"),
     ("store.orders", "the order numbers mentioned, kept on the profile (when there are any)"),
     ("engine.nlu", "rasa's NLU graph: tokenizer, sentence encoder, classifiers"),
     ("engine.encoder", "the sentence encoder alone (inside engine.nlu, or the detector's)"),

@@ -96,6 +96,7 @@ class WebChatChannel(ChannelAdapter):
             {
                 "replies": [message_json(reply) for reply in replies],
                 "contact_form": await self._contact_form(thread),
+                "language": thread.language if thread else None,  # the page speaks it too
             }
         )
 
@@ -111,12 +112,13 @@ class WebChatChannel(ChannelAdapter):
         chat_id, after = _chat_id(request.args.get("chat_id")), _after(request)
         thread = await self.pipeline.store.threads.open_thread(self.name, chat_id)
         if thread is None:
-            return response.json({"messages": [], "contact_form": None})
+            return response.json({"messages": [], "contact_form": None, "language": None})
         messages = await self.pipeline.store.messages.transcript(thread.id, after_id=after)
         return response.json(
             {
                 "messages": [message_json(m) for m in messages],
                 "contact_form": await self._contact_form(thread),
+                "language": thread.language,  # the page speaks it too
             }
         )
 

@@ -164,6 +164,13 @@ class ThreadRepository:
         async with self.engine.begin() as conn:
             await close_thread(conn, thread_id, self.clock(), rating)
 
+    async def note_language(self, thread_id: int, language: str) -> None:
+        """The language the customer writes in the thread, as last found."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                sa.update(threads).where(threads.c.id == thread_id).values(language=language)
+            )
+
     async def moves(self, thread_id: int) -> list[Move]:
         """A thread's recorded moves, in order."""
         query = (

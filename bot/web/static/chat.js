@@ -8,6 +8,7 @@
 
 (() => {
   const API = "/chat/api";
+  const say = FernhillText.say; // the page's words, in the conversation's language
   const STORAGE_KEY = "fernhill.chat.id";
   const CHAT_ID = /^[A-Za-z0-9_-]{16,64}$/;
   const URL_SAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -80,9 +81,9 @@
 
   function whoWrote(message) {
     if (message.author === "agent") {
-      return message.agent_name ? `${message.agent_name} · agent` : "Agent";
+      return message.agent_name ? say("agentNamed", { name: message.agent_name }) : say("agent");
     }
-    if (message.author === "bot") return "Fernhill assistant";
+    if (message.author === "bot") return say("bot");
     return null;
   }
 
@@ -90,7 +91,7 @@
     if (!Array.isArray(message.buttons) || message.buttons.length === 0) return null;
     const group = element("div", "message__buttons");
     group.setAttribute("role", "group");
-    group.setAttribute("aria-label", "Suggested answers");
+    group.setAttribute("aria-label", say("suggested"));
     for (const choice of message.buttons) {
       if (!choice || typeof choice.title !== "string") continue;
       const payload = typeof choice.payload === "string" && choice.payload ? choice.payload : choice.title;
@@ -193,9 +194,10 @@
     errorBox.hidden = true;
   }
 
-  function setStatus(state, text) {
+  function setStatus(state, words) {
     status.dataset.state = state;
-    status.textContent = text;
+    status.dataset.text = words; // shown in the page's language, now and after a switch
+    status.textContent = say(words);
   }
 
   function setTyping(on) {
@@ -245,6 +247,7 @@
 
   async function fetchSince(after) {
     const body = await readJson(await fetch(apiUrl("messages", { after: String(after) })));
+    FernhillText.use(body.language);
     for (const message of body.messages ?? []) show(message);
     offerContactForm(body);
   }
@@ -278,6 +281,7 @@
       });
       const body = await readJson(response);
       bubble.classList.remove("message--pending");
+      FernhillText.use(body.language);
       for (const reply of body.replies ?? []) show(reply);
       offerContactForm(body);
       await fetchSince(before).catch(() => {}); // learn our message's id; fill any gap
@@ -285,10 +289,9 @@
       bubble.classList.remove("message--pending");
       bubble.classList.add("message--failed");
       delete bubble.dataset.sentText;
-      bubble.append(element("div", "message__failed", "Not sent"));
+      bubble.append(element("div", "message__failed", say("notSent")));
       showError(error instanceof TypeError
-        ? "Can't reach Fernhill right now. Please try again."
-        : `Your message wasn't sent: ${error.message}`);
+        ? say("unreachable") : say("notSentBecause", { reason: error.message }));
       scrollToEnd();
     } finally {
       waitingForReplies -= 1;
@@ -300,7 +303,7 @@
     events = new EventSource(apiUrl("events", { after: String(lastId) }));
     events.addEventListener("open", () => {
       reconnectDelay = RECONNECT_MIN_MS;
-      setStatus("online", "Online");
+      setStatus("online", "online");
       sendAcknowledgements();
     });
     events.addEventListener("message", (event) => {
@@ -313,7 +316,7 @@
     events.addEventListener("error", () => {
       // Reconnect ourselves, so the stream resumes after the last message we have.
       events.close();
-      setStatus("offline", "Reconnecting…");
+      setStatus("offline", "reconnecting");
       setTimeout(listen, reconnectDelay);
       reconnectDelay = Math.min(reconnectDelay * 2, RECONNECT_MAX_MS);
     });

@@ -6,6 +6,7 @@
 
 (() => {
   const API = "/chat/api/contact";
+  const say = FernhillText.say;
   const SKIPPED_KEY = "fernhill.chat.contact-skipped"; // the thread the customer said no for
 
   const form = document.querySelector("[data-testid=contact-form]");
@@ -46,8 +47,9 @@
     form.hidden = current === null || (!editing && (Boolean(left) || skipped));
     saved.hidden = current === null || editing || !left;
     if (left) {
-      const name = current.name ? `${current.name}, we` : "We";
-      savedText.textContent = `${name}'ll reach you at ${left} if you leave before we answer.`;
+      savedText.textContent = current.name
+        ? say("willReachNamed", { name: current.name, contact: left })
+        : say("willReach", { contact: left });
     }
   }
 
@@ -55,6 +57,8 @@
     errorBox.textContent = text;
     errorBox.hidden = !text;
   }
+
+  document.addEventListener("chat:language", () => render());
 
   document.addEventListener("chat:contact-form", (event) => {
     chatId = event.detail.chatId;
@@ -72,7 +76,7 @@
     const name = nameInput.value.trim();
     const contact = contactInput.value.trim();
     if (!name && !contact) {
-      showError("Leave a name, an e-mail address or a Telegram username, or choose No thanks.");
+      showError(say("contactMissing"));
       return;
     }
     showError("");
@@ -86,14 +90,14 @@
       const body = await response.json().catch(() => ({}));
       if (!response.ok) {
         const reason = typeof body.error === "string" ? body.error : `error ${response.status}`;
-        showError(`Not saved: ${reason}.`);
+        showError(say("notSaved", { reason }));
         return;
       }
       current = body.contact_form;
       editing = false;
       render();
     } catch (_offline) {
-      showError("Can't reach Fernhill right now. Please try again.");
+      showError(say("unreachable"));
     } finally {
       saveButton.disabled = false;
     }
