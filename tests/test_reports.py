@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from bot.reports.sql import from_histogram
 from bot.reports.threads import ThreadSearch, search_threads, transcript
 from bot.reports.topics import Sampled, group_topics
 from bot.store import Database
+from bot.store.schema import messages
 from tests.report_rows import add_moved_on_public_complaint, fill
 
 DAY = "2026-11-02"
@@ -131,6 +132,15 @@ async def test_whole_report_and_an_empty_range(store: Database) -> None:
         "volume", "speed", "satisfaction", "agents", "topics", "peak_hours", "public"
     }  # fmt: skip
     assert built["topics"]["messages"] == 3  # what escalated customers wrote until escalation
+    async with store.engine.begin() as conn:  # a routine question the detector scored low
+        await conn.execute(
+            messages.insert().values(
+                thread_id=3, author="customer", text="What are your opening hours?",
+                created_at=datetime(2026, 11, 2, 11, 59, tzinfo=timezone.utc), negativity=0.04,
+            )
+        )  # fmt: skip
+    topics, _ = await build_section(store.engine, "topics", one_day(), settings)
+    assert topics["messages"] == 3  # not among the complaint topics
     empty = await build_report(store.engine, report_filter("2020-01-01", "2020-01-02"), settings)
     assert empty["volume"]["containment"] is None
     assert empty["speed"]["escalation_to_human"]["p90"] is None

@@ -1,7 +1,9 @@
 """Complaint topics: what escalated customers wrote, grouped by what it is about.
 
-The customer messages of escalated threads, up to the moment of escalation, are read
-as a bounded, evenly spread sample (every k-th by id), turned into TF-IDF vectors of
+The customer messages of escalated threads, up to the moment of escalation, that the
+detector read as complaining (`COMPLAINING`; a routine question asked before the
+complaint is left out; messages it never scored count) are read as a bounded, evenly
+spread sample (every k-th by id), turned into TF-IDF vectors of
 words (scikit-learn) and grouped by agglomerative clustering (scipy). Each group is
 named by its heaviest words, shown with its most frequent messages, and counted per
 day (scaled back up by the sampling step) for its trend.
@@ -28,6 +30,7 @@ from bot.reports.sql import part
 from bot.store.schema import messages, threads
 
 SAMPLE = 2000
+COMPLAINING = 0.35  # the detector's complaint probability from which a message counts
 MAX_TOPICS = 8
 SIMILARITY = 0.12  # average cosine similarity of two groups' texts to merge them
 EXAMPLES = 3
@@ -61,6 +64,7 @@ async def complaint_topics(
         messages.c.author == "customer",
         threads.c.escalated_at.is_not(None),
         messages.c.created_at <= threads.c.escalated_at,
+        sa.or_(messages.c.negativity.is_(None), messages.c.negativity >= COMPLAINING),
         *report.conditions(),
     )
     joined = messages.join(threads, messages.c.thread_id == threads.c.id)
