@@ -19,8 +19,9 @@ agents sleep their simulated delays divided by the factor. The server's own work
 a message runs at real speed on that clock (`core.clock.working`): a bot answer of
 50 ms reads as 50 ms, not as 3 s at 60x.
 
-With `--serve` the server goes on after the day, for the console's Reports tab: the
-simulation's supervisor `lead` signs in with the password it prints.
+With `--serve` the server starts again on the day's store afterwards, its clock going
+on at real speed from the day's end, for the console's Reports tab: the simulation's
+supervisor `lead` signs in with the password it prints.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -256,7 +258,9 @@ def run_simulation(
 ) -> int:
     """Start the server, play the day, print the summary and write the report.
 
-    With `serve`, the server goes on afterwards (until interrupted) for the console.
+    With `serve`, the server then starts again on the same store, its clock going on
+    at real speed from where the day ended (so the figures hold still and a sign-in
+    lasts as long as usual), until interrupted.
     """
     from bot.reports.simulation_report import summarise
 
@@ -279,10 +283,8 @@ def run_simulation(
             [sys.executable, "-m", "bot", "agents", "password", login],
             input=f"{password}\n", env=env, check=True, capture_output=True, text=True,
         )  # fmt: skip
-    log = (workdir / "server.log").open("wb")
-    server = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
-    try:
+    with _server(env, workdir) as server:
         _wait_until_ready(url, server, workdir)
         day = SimulatedDay(url, plan, logins)
         print(f"Simulating {plan.hours:g} h with {plan.agents} agents at {plan.rate:g}/h on "
@@ -290,26 +292,37 @@ def run_simulation(
               f"{plan.hours * 3600 / plan.factor / 60:.0f} min); store: {workdir / 'bot.db'}",
               flush=True)  # fmt: skip
         asyncio.run(day.run())
-        summary = asyncio.run(summarise(database, plan, day, output))
-        print(summary, end="", flush=True)
-        if serve:
+        ended = httpx.get(f"{url}/health", timeout=30).json()["clock"]
+    summary = asyncio.run(summarise(database, plan, day, output))
+    print(summary, end="", flush=True)
+    if serve:
+        after = {**env, "BOT_CLOCK_FACTOR": "1", "BOT_CLOCK_START": ended}
+        with _server(after, workdir) as server:
+            _wait_until_ready(url, server, workdir)
             print(f"Reports: {url}/console/static/reports.html (sign in as lead, password "
-                  f"{passwords['lead']}); the server goes on until Ctrl-C", flush=True)  # fmt: skip
-            _serve_until_interrupted(server)
-    finally:
-        server.terminate()
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(30)
-        log.close()
+                  f"{passwords['lead']}); the server goes on, its clock at real speed from "
+                  f"the day's end, until Ctrl-C", flush=True)  # fmt: skip
+            with contextlib.suppress(KeyboardInterrupt):
+                server.wait()
     return 0
 
 
-def _serve_until_interrupted(server: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(KeyboardInterrupt):
-        server.wait()
+@contextlib.contextmanager
+def _server(env: dict[str, str], workdir: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`python -m bot run` with `env`, its output added to the work folder's server.log."""
+    with (workdir / "server.log").open("ab") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"], env=env, stdout=log, stderr=log
+        )
+        try:
+            yield server
+        finally:
+            server.terminate()
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(30)
 
 
 def day_start() -> datetime:
