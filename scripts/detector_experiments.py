@@ -194,8 +194,9 @@ def language_weights(data: Data) -> NDArray[np.float64]:
 
 
 def social(data: Data, factor: float) -> NDArray[np.float64]:
-    """Weight `factor` for the examples of the social_*.yml files, 1 for the others."""
-    return np.array([factor if e.source.startswith("social_") else 1.0 for e in data.examples])
+    """Weight `factor` for the examples of the social_/posts_*.yml files, 1 for the others."""
+    social = ("social_", "posts_")
+    return np.array([factor if e.source.startswith(social) else 1.0 for e in data.examples])
 
 
 def centred(data: Data) -> Callable[[Array], Array]:
@@ -276,6 +277,11 @@ def blend(a: Scorer, b: Scorer, w: float) -> Scorer:
     return score
 
 
+def voted(data: Data, weights: NDArray[np.float64], k: int, share: float) -> Scorer:
+    """The regression (C 0.5, languages balanced) with the k nearest examples' vote."""
+    return blend(logistic(data, 0.5, None, weights), knn(data, k), share)
+
+
 def main(argv: list[str]) -> int:
     """Run the named variants (all without names)."""
     started = time.perf_counter()
@@ -309,6 +315,11 @@ def main(argv: list[str]) -> int:
         "svm0.1": lambda: (svm(data, 0.1), None),
         "knn20": lambda: (knn(data, 20), None),
         "lr1+knn20 .3": lambda: (blend(logistic(data, 1.0), knn(data, 20), 0.3), None),
+        # The default since the vote (detection.classifier.neighbours 3, neighbour_weight 0.5).
+        "lr0.5 lb+knn3 .5": lambda: (voted(data, lw, 3, 0.5), None),
+        "lr0.5 lb+knn3 .35": lambda: (voted(data, lw, 3, 0.35), None),
+        "lr0.5 lb+knn3 .65": lambda: (voted(data, lw, 3, 0.65), None),
+        "lr0.5 lb+knn5 .5": lambda: (voted(data, lw, 5, 0.5), None),
         "chars": lambda: (chars(data), None),
         "lr1+chars .3": lambda: (blend(logistic(data, 1.0), chars(data), 0.3), None),
     }

@@ -64,6 +64,8 @@ class TestSignals:
             "quiero hablar con una persona",
             "posso parlare con un operatore?",
             "quero falar com um atendente",
+            "you aren't helping, how do I contact a human?",
+            "contact someone please",
         ],
     )
     def test_asked_for_human_in_so_many_words(self, text: str) -> None:
@@ -75,6 +77,8 @@ class TestSignals:
         assert signals.asked_for_human("hmm", "request_human", ["request_human"]) is not None
         assert signals.asked_for_human("where is my order?", "order_status", []) is None
         assert signals.asked_for_human("the agent's reply was helpful", None, []) is None
+        assert signals.asked_for_human("how do I contact customer service?", None, []) is None
+        assert signals.asked_for_human("contact details of the shop", None, []) is None
 
     def test_fallbacks_count_in_words(self) -> None:
         assert signals.fallbacks(2, 2) == Signal("fallbacks", 1.0, "two fallbacks in a row")

@@ -141,6 +141,23 @@ class TestStoredClassifier:
         again = ComplaintClassifier.load_or_train(self.EXAMPLES, options)  # trained again
         assert again.topics == trained.topics
 
+    def test_the_nearest_examples_vote_and_are_stored(self, tmp_path: Path) -> None:
+        voting = ClassifierOptions(cache_dir=str(tmp_path), neighbours=1, neighbour_weight=0.5)
+        alone = ClassifierOptions(cache_dir=str(tmp_path), neighbour_weight=0.0)
+        trained = ComplaintClassifier.load_or_train(self.EXAMPLES, voting)
+        regression = ComplaintClassifier.load_or_train(self.EXAMPLES, alone)
+        assert regression.vote is None and trained.vote is not None
+        assert trained.vote.complaints.shape == (3, 384)
+        # Nearly an example's words: the vote leans the way of that example.
+        near_complaint, near_routine = "you charged me twice!", "how long is delivery"
+        assert trained.probability(near_complaint) > regression.probability(near_complaint)
+        assert trained.probability(near_routine) < regression.probability(near_routine)
+        loaded = ComplaintClassifier.load_or_train(self.EXAMPLES, voting)
+        assert loaded.vote is not None and loaded.vote.k == 1
+        assert loaded.probability(near_complaint) == pytest.approx(
+            trained.probability(near_complaint)
+        )
+
     def test_needs_both_kinds(self) -> None:
         with pytest.raises(ConfigError, match="both kinds"):
             ComplaintClassifier.train(self.EXAMPLES[:3])

@@ -11,13 +11,15 @@ from dataclasses import dataclass
 WORDS_FOR_NUMBERS = {2: "two", 3: "three", 4: "four", 5: "five"}
 
 # Asking for a person, in the languages the brand serves. ("How do I contact customer
-# service?" asks for contact details, which the bot has: "contact" is not on the list.)
+# service?" asks for contact details, which the bot has: "contact" counts only before
+# a person, "contact a human".)
 _HUMAN = re.compile(
     r"\b(?:"
     r"(?:talk|speak|chat|get|connect|put|transfer|pass)\w*\b.{0,30}\b"
     r"(?:human|person|people|agent|representative|rep|operator|someone|somebody|staff|"
     r"manager|supervisor|advisor|adviser|assistant|customer (?:service|care|support))"
     r"|real (?:person|human|people)|live (?:agent|person|chat)|human (?:being|agent|please)"
+    r"|contact\w* (?:an? )?(?:human|person|real \w+|live \w+|agent|someone|somebody)\b"
     r"|^\s*(?:agent|human|operator|representative)\s*[.!?]*\s*$"
     r"|(?:parler|discuter) (?:à|a|avec) (?:un|une|quelqu)\w*"
     r"|(?:mit )?(?:einem|einer) (?:menschen|mitarbeiter\w*|person|berater\w*)"
