@@ -30,6 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_SERVER = os.environ.get("BOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 # Names of the databases tests create (several checkouts may share one server).
 DATABASE_PREFIX = os.environ.get("BOT_TEST_DATABASE_PREFIX", "bot_test_")
+# Sanic's own setting (read from SANIC_*): a stopping server waits this long for open
+# requests, an event stream that a test's client still holds among them (default 15 s).
+QUICK_STOP = {"SANIC_GRACEFUL_SHUTDOWN_TIMEOUT": "1"}
 T = TypeVar("T")
 
 
@@ -208,6 +211,7 @@ def live_server(
     )
     env = {
         **os.environ,
+        **QUICK_STOP,
         "BOT_DATABASE_URL": database_url,
         "BOT_ENGINE_ENDPOINTS": str(endpoints),
         "BOT_SERVER_PORT": str(port),
