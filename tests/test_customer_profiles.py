@@ -12,9 +12,8 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-import yaml
 
-from tests.servers import ROOT, LiveServer, handoff_config, live_server
+from tests.servers import LiveServer, demo_domain, handoff_config, live_server
 from tests.test_handoff_flow import COMPLAINT, Agent, Customer, clear, thread_of
 
 AGENTS = ("ana", "ben", "cleo", "sam")
@@ -134,7 +133,7 @@ def closed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
 
 def french(response: str) -> set[str]:
     """The French variants of a template of the demo domain (placeholders as written)."""
-    domain = yaml.safe_load((ROOT / "data" / "domain.yml").read_text())
+    domain = demo_domain()
     return {
         variant["text"]
         for variant in domain["responses"][response]
