@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.servers import LiveServer, demo_domain, handoff_config, live_server
+from tests.servers import LiveServer, demo_domain
 from tests.test_handoff_flow import COMPLAINT, Agent, Customer, clear, thread_of
 
 AGENTS = ("ana", "ben", "cleo", "sam")
@@ -119,16 +118,6 @@ def test_the_web_chat_contact_form_checks_what_it_is_given(
     assert card["customer"]["contact_left_at"] is not None
     reloaded = httpx.get(f"{url}/messages", params={"chat_id": chat_id}, timeout=30).json()
     assert reloaded["contact_form"]["email"] == "jane@example.com"
-
-
-@pytest.fixture(scope="module")
-def closed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """Agents who work only on the day after tomorrow: nobody answers now."""
-    workdir = tmp_path_factory.mktemp("after-hours")
-    workday = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%a")
-    config = handoff_config(workdir, hours=f"{workday} 09:00-17:00 UTC")
-    with live_server(workdir, f"sqlite:///{workdir / 'bot.db'}", handoff=config) as running:
-        yield running
 
 
 def french(response: str) -> set[str]:
