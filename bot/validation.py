@@ -71,7 +71,12 @@ def templates_in_code(package: str) -> set[str]:
 
 
 def project_problems(project: RasaProject, settings: Settings) -> list[Problem]:
-    """The framework's checks of the NLU data and the domain."""
+    """The framework's checks of the NLU data and the domain (they only read the files)."""
+    with yaml_files.parsed_once():
+        return _project_problems(project, settings)
+
+
+def _project_problems(project: RasaProject, settings: Settings) -> list[Problem]:
     from handoff.templates import REQUIRED
 
     files = training_files(project)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,18 @@ def server(request: pytest.FixtureRequest) -> LiveServer:
 def live_server(live_server_sqlite: LiveServer) -> LiveServer:
     """The live bot with the embedded defaults (for browser tests)."""
     return live_server_sqlite
+
+
+@pytest.fixture(scope="session")
+def closed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The bot whose agents work only on the day after tomorrow: nobody answers now.
+
+    Shared by the tests of what out-of-hours customers are told (each with customers
+    of its own), so that it starts once.
+    """
+    workdir = tmp_path_factory.mktemp("closed-server")
+    workday = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%a")
+    config = servers.handoff_config(workdir, hours=f"{workday} 09:00-17:00 UTC")
+    url = f"sqlite:///{workdir / 'bot.db'}"
+    with servers.live_server(workdir, url, handoff=config) as running:
+        yield running

@@ -25,6 +25,7 @@ import psycopg2
 
 from bot.store.migrate import upgrade_async
 from tests.servers import (
+    QUICK_STOP,
     ROOT,
     LiveServer,
     _wait_until_ready,
@@ -113,6 +114,7 @@ class BotProcess:
     def env(self) -> dict[str, str]:
         return {
             **os.environ,
+            **QUICK_STOP,
             "BOT_DATABASE_URL": self.stores.database_url,
             "BOT_ENGINE_ENDPOINTS": str(self.stores.endpoints),
             "BOT_SERVER_PORT": str(self.port),

@@ -288,16 +288,18 @@ def held_thread(server: LiveServer, tokens: dict[str, str]) -> int:
 
 
 def call(
-    server: LiveServer, method: str, path: str, body: Any, caller_headers: dict[str, str]
+    client: httpx.Client, method: str, path: str, body: Any, caller_headers: dict[str, str]
 ) -> int:
-    """One request; a stream's status without waiting for its end (0: no answer)."""
+    """One request; a stream's status without waiting for its end (0: no answer).
+
+    One client for the whole table (a new one costs more than most of its requests),
+    its cookies cleared before each: only `caller_headers` say who calls.
+    """
+    client.cookies.clear()
     try:
-        with (
-            httpx.Client(base_url=server.url, timeout=180) as client,
-            client.stream(
-                method, path, json=body, headers=caller_headers, follow_redirects=False
-            ) as reply,
-        ):
+        with client.stream(
+            method, path, json=body, headers=caller_headers, follow_redirects=False
+        ) as reply:
             return reply.status_code
     except httpx.TimeoutException:
         print(f"{method} {path}: no answer in 180 s")
@@ -310,13 +312,14 @@ async def test_every_route_answers_every_caller_as_the_table_says(
     tokens = await issue_tokens(matrix_server)
     shared = held_thread(matrix_server, tokens)
     got: dict[tuple[str, str], dict[str, int]] = {}
-    for (method, route), case in TABLE.items():
-        for caller in CALLERS:
-            thread = held_thread(matrix_server, tokens) if caller in case.fresh else shared
-            path = case.path or route
-            path = path.replace("<thread_id:int>", str(thread))
-            code = call(matrix_server, method, path, case.body, headers(tokens, caller))
-            got.setdefault((method, route), {})[caller] = code
+    with httpx.Client(base_url=matrix_server.url, timeout=180) as client:
+        for (method, route), case in TABLE.items():
+            for caller in CALLERS:
+                thread = held_thread(matrix_server, tokens) if caller in case.fresh else shared
+                path = case.path or route
+                path = path.replace("<thread_id:int>", str(thread))
+                code = call(client, method, path, case.body, headers(tokens, caller))
+                got.setdefault((method, route), {})[caller] = code
     print_matrix(got)
     wrong = {
         key: {c: (got[key][c], case.expect[c]) for c in CALLERS if got[key][c] != case.expect[c]}

@@ -1,8 +1,8 @@
 """Presence in the real console: off shift it refuses online and says why; a closed tab
 stops the heartbeat, and the agent's thread goes to a colleague who is there.
 
-Its own bot, whose sweep runs every second and gives up on a silent console after
-four; Cleo works only on the day after tomorrow.
+Its own bot, whose console beats and sweep run every quarter second and which gives up
+on a silent console after one; Cleo works only on the day after tomorrow.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from tests.servers import LiveServer, handoff_config, live_server_with_passwords
 
 PASSWORDS = {"ana": "ana-secret-1", "ben": "ben-secret-1", "cleo": "cleo-secret-1"}
 WORKDAY = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%a")
-OFFLINE_AFTER_SECONDS = 4
+OFFLINE_AFTER_SECONDS = 1
+BEAT_SECONDS = 0.25  # the console's heartbeat and the sweep's interval
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +34,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         f"login: cleo, display_name: Cleo, teams: [billing], languages: [en], "
         f"hours: {WORKDAY} 09:00-17:00 UTC",
     )
-    fast = {"heartbeat_seconds": 1, "offline_after_seconds": OFFLINE_AFTER_SECONDS}
-    config.write_text(f"{text}\npresence: {{{', '.join(f'{k}: {v}' for k, v in fast.items())}, "
-                      "check_interval_seconds: 1}\n")  # fmt: skip
+    fast = {
+        "heartbeat_seconds": BEAT_SECONDS,
+        "offline_after_seconds": OFFLINE_AFTER_SECONDS,
+        "check_interval_seconds": BEAT_SECONDS,
+    }
+    config.write_text(f"{text}\npresence: {{{', '.join(f'{k}: {v}' for k, v in fast.items())}}}\n")
     database = f"sqlite:///{workdir / 'bot.db'}"
     with live_server_with_passwords(
         workdir, database, PASSWORDS, handoff=config, timeout=600

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
-import yaml
 
-from tests.servers import ROOT, LiveServer, handoff_config, live_server
+from tests.servers import LiveServer, demo_domain
 from tests.test_handoff_flow import COMPLAINT, Agent, Customer, clear, thread_of
 
 AGENTS = ("ana", "ben", "cleo", "sam")
@@ -122,19 +120,9 @@ def test_the_web_chat_contact_form_checks_what_it_is_given(
     assert reloaded["contact_form"]["email"] == "jane@example.com"
 
 
-@pytest.fixture(scope="module")
-def closed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """Agents who work only on the day after tomorrow: nobody answers now."""
-    workdir = tmp_path_factory.mktemp("after-hours")
-    workday = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%a")
-    config = handoff_config(workdir, hours=f"{workday} 09:00-17:00 UTC")
-    with live_server(workdir, f"sqlite:///{workdir / 'bot.db'}", handoff=config) as running:
-        yield running
-
-
 def french(response: str) -> set[str]:
     """The French variants of a template of the demo domain (placeholders as written)."""
-    domain = yaml.safe_load((ROOT / "data" / "domain.yml").read_text())
+    domain = demo_domain()
     return {
         variant["text"]
         for variant in domain["responses"][response]

@@ -22,7 +22,7 @@ from handoff.default_templates import DEFAULT_TEXTS, DEFAULT_TRANSLATIONS
 from tests.faulty_project import faulty_project
 from tests.servers import LiveServer, live_server
 
-ACTION_LIMIT_SECONDS = 4
+ACTION_LIMIT_SECONDS = 1
 WATERING = "Most houseplants like water once the top of the soil is dry."
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.servers import LiveServer, handoff_config, live_server, variants
+from tests.servers import LiveServer, variants
 
 COMPLAINT = "This is ridiculous, my lamp arrived smashed and nobody answers my emails!!!"
 AGENTS = ("ana", "ben", "cleo", "sam")
@@ -150,16 +150,6 @@ def test_nobody_online_in_working_hours_means_the_message_waits(
     assert answer[-2] in variants("utter_handoff_unstaffed")
     assert answer[-1] in variants("utter_handoff_leave_contact")  # how to be reached meanwhile
     assert thread_of(team["sam"], customer)["state"] == "queued"
-
-
-@pytest.fixture(scope="module")
-def closed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """Agents who work only on the day after tomorrow."""
-    workdir = tmp_path_factory.mktemp("closed-server")
-    workday = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%a")
-    config = handoff_config(workdir, hours=f"{workday} 09:00-17:00 UTC")
-    with live_server(workdir, f"sqlite:///{workdir / 'bot.db'}", handoff=config) as running:
-        yield running
 
 
 def test_outside_working_hours_the_customer_is_told_when_someone_answers(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.language_eval import held_out_messages
 from bot.language_id import (
@@ -17,7 +16,7 @@ from bot.language_id import (
 from bot.messages import Inbound
 from handoff.default_templates import DEFAULT_TRANSLATIONS
 from handoff.templates import REQUIRED, Templates
-from tests.servers import ROOT
+from tests.servers import ROOT, demo_domain
 
 BRAND = ("en", "fr", "es", "de", "it")
 
@@ -108,7 +107,7 @@ def test_the_identifier_is_right_on_the_held_out_messages(
 def test_the_demo_templates_and_notices_answer_in_each_language() -> None:
     templates = Templates.from_domain(ROOT / "data" / "domain.yml", "en")
     assert templates.languages == BRAND
-    domain = yaml.safe_load((ROOT / "data" / "domain.yml").read_text())
+    domain = demo_domain()
     for name, variants in domain["responses"].items():
         for language in BRAND[1:]:
             tagged = [

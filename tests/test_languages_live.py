@@ -18,14 +18,14 @@ import yaml
 
 from bot.language_eval import example_texts
 from bot.language_id import LanguageIdentifier
-from tests.servers import ROOT, LiveServer
+from tests.servers import ROOT, LiveServer, demo_domain
 
 BRAND = ("en", "fr", "es", "de", "it")
 
 
 def variants_in(response: str, language: str) -> set[str]:
     """The demo domain's texts of a template in one language (untagged: English)."""
-    domain = yaml.safe_load((ROOT / "data" / "domain.yml").read_text())
+    domain = demo_domain()
     return {
         v["text"]
         for v in domain["responses"][response]

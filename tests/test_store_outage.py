@@ -20,8 +20,8 @@ from tests.conftest import require_postgres
 from tests.servers import LiveServer, fresh_postgres_database, live_server
 from tests.tcp_proxy import TcpProxy, tcp_proxy
 
-CONNECT_SECONDS = 2
-STATEMENT_SECONDS = 3
+CONNECT_SECONDS = 1
+STATEMENT_SECONDS = 1
 # The longest a request may wait: a pooled connection's check, then a new connection.
 LIMIT_SECONDS = CONNECT_SECONDS + STATEMENT_SECONDS + 2
 

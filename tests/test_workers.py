@@ -32,7 +32,7 @@ from tests.conftest import REDIS_URL, require_postgres, require_redis
 from tests.servers import LiveServer, fresh_postgres_database, handoff_config, live_server
 
 COMPLAINT = "This is ridiculous, my lamp arrived smashed and nobody answers my emails!!!"
-SLA_CHECK_SECONDS = 1
+SLA_CHECK_SECONDS = 0.5
 STARTED = re.compile(r"Worker (\d+) started")
 
 

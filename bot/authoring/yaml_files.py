@@ -9,6 +9,7 @@ reader never sees half a file.
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import io
 import os
@@ -26,6 +27,10 @@ from ruamel.yaml.error import YAMLError
 
 from bot.errors import ConfigError
 
+# Within `parsed_once()`: each file's data by its path and text (see there).
+_PARSED: contextvars.ContextVar[dict[tuple[str, str], Any] | None] = contextvars.ContextVar(
+    "yaml_files_parsed", default=None
+)
 _OPENS_BLOCK = re.compile(r"^[^#]*:\s*(#.*)?$")
 _EXPLICIT_NULL = re.compile(r":\s+null\s*$", re.MULTILINE)
 
@@ -82,13 +87,34 @@ def load(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(str(path), "", f"cannot read the file ({error.strerror})") from error
+    parsed = _PARSED.get()
+    if parsed is not None and (str(path), text) in parsed:
+        return parsed[(str(path), text)]
     try:
-        return round_trip(text).load(text)
+        data = round_trip(text).load(text)
     except YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(error, "problem", None) or str(error)
         raise ConfigError(str(path), "", f"not valid YAML: {problem}", line) from error
+    if parsed is not None:
+        parsed[(str(path), text)] = data
+    return data
+
+
+@contextmanager
+def parsed_once() -> Iterator[None]:
+    """Within: `load` parses a file once and hands every later reader the same data.
+
+    For checks that only read (a project's validation loads each file several times,
+    and a round-trip parse is slow); data that will be changed is loaded outside.
+    A file whose text changed meanwhile is parsed again.
+    """
+    token = _PARSED.set({})
+    try:
+        yield
+    finally:
+        _PARSED.reset(token)
 
 
 def dump(data: Any, like: str) -> str:
