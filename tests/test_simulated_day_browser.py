@@ -92,6 +92,16 @@ def _wait_for_the_day(process: subprocess.Popen[bytes], log: Path) -> dict[str, 
     pytest.fail(f"no simulated day within {DAY_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
 
 
+def lead_reads_the_reports(page: Page, day: SimulatedDay) -> Page:
+    """The simulation's supervisor signs in to the Reports page, as the command says."""
+    page.goto(f"{day.url}/console/static/reports.html")
+    page.get_by_label("Login").fill("lead")
+    page.get_by_label("Password").fill(day.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#reports[data-ready=true]")).to_be_attached()
+    return page
+
+
 def tile(page: Page, label: str) -> str:
     return page.locator(".tile", has_text=label).locator("strong").inner_text()
 
@@ -110,12 +120,7 @@ def test_the_reports_tab_shows_the_simulated_days_figures(day: SimulatedDay) -> 
 
     with chromium() as browser:
         context = browser.new_context(viewport={"width": 1366, "height": 1000}, locale="en-GB")
-        page = context.new_page()
-        page.goto(f"{day.url}/console/static/reports.html")
-        page.get_by_label("Login").fill("lead")
-        page.get_by_label("Password").fill(day.password)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.locator("#reports[data-ready=true]")).to_be_attached()
+        page = lead_reads_the_reports(context.new_page(), day)
 
         assert tile(page, "Conversations") == str(volume["conversations"])
         assert tile(page, "Escalations") == str(volume["escalations"])
@@ -174,12 +179,7 @@ def test_the_command_line_report_and_the_export_match_the_page(
         public["answered_in_public_within_5s"]
     )
     with chromium() as browser:
-        page = browser.new_page()
-        page.goto(f"{day.url}/console/static/reports.html")
-        page.get_by_label("Login").fill("lead")
-        page.get_by_label("Password").fill(day.password)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.locator("#reports[data-ready=true]")).to_be_attached()
+        page = lead_reads_the_reports(browser.new_page(), day)
         assert tile(page, "Conversations") == figures["volume.conversations"]
         with page.expect_download() as download:
             page.locator("a.export").click()
