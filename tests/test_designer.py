@@ -337,7 +337,10 @@ def test_an_example_that_looks_like_another_intents_is_refused_until_confirmed(
     server: LiveServer, project: Path, dana: Designer
 ) -> None:
     # Frustrated, so it is escalated and lands in the inbox; it is about watering.
-    text = "this is ridiculous!!! how often should I water my fern, nobody tells me!!!"
+    text = (
+        "this is ridiculous!!! I've asked three times how often to water my fern "
+        "and nobody tells me, terrible service!!!"
+    )
     say(server, "tam", text)
     (listed,) = [m for m in inbox(dana) if m["text"] == text]
     body = {"message_ids": [listed["id"]], "intent": "greet"}

@@ -75,7 +75,7 @@ class DetectionSettings:
     low_confidence_below: float = 0.45
     fallbacks_to_escalate: int = 2
     trend_window: int = 3
-    routine_intent_discount: float = 0.4
+    routine_intent_discount: float = 1.0
     same_problem_similarity: float = 0.9
     same_problem_min_probability: float = 0.4
     bot_failing_window: int = 4
