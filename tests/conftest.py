@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -19,6 +20,18 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 REDIS_URL = "redis://127.0.0.1:6379/0"
 # The shared servers report where a REST answer's time went (off by default).
 TIMED = {"BOT_CHANNELS_REST_SERVER_TIMING": "true"}
+
+
+@contextmanager
+def store_url(kind: str, workdir: Path) -> Iterator[str]:
+    """An empty database of `kind` ("sqlite": a file in `workdir`; "postgresql": a fresh
+    database, dropped afterwards)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'bot.db'}"
+        return
+    require_postgres()
+    with fresh_postgres_database() as url:
+        yield url
 
 
 def require_postgres() -> None:
@@ -50,11 +63,7 @@ def redis_available() -> None:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database of each kind."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'bot.db'}"
-        return
-    require_postgres()
-    with fresh_postgres_database() as url:
+    with store_url(request.param, tmp_path) as url:
         yield url
 
 

@@ -33,8 +33,8 @@ from bot.store import Database
 from bot.web.access import route_access
 from bot.web.app import create_app
 from handoff.passwords import hash_secret
-from tests.conftest import require_postgres
-from tests.servers import ROOT, LiveServer, fresh_postgres_database, handoff_config, live_server
+from tests.conftest import store_url
+from tests.servers import ROOT, LiveServer, handoff_config, live_server
 
 CALLERS = ("none", "wrong", "team", "other", "assignee", "supervisor", "designer", "manager")
 LOGINS = {
@@ -232,11 +232,7 @@ def matrix_server(
         "extra_env": {"BOT_ENGINE_MODEL_DIR": str(models)},
     }
     with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{workdir / 'bot.db'}"
-        else:
-            require_postgres()
-            url = stack.enter_context(fresh_postgres_database())
+        url = stack.enter_context(store_url(request.param, workdir))
         server = stack.enter_context(live_server(workdir, url, **options))
         for model in models.glob("*.tar.gz"):
             model.unlink()  # loaded already; a reload now answers 503 instead of loading again

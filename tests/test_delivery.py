@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import require_postgres
-from tests.servers import LiveServer, fresh_postgres_database, live_server, variants
+from tests.conftest import store_url
+from tests.servers import LiveServer, live_server, variants
 from tests.test_handoff_flow import Agent
 
 REPLY_TIMEOUT_SECONDS = 1  # a stalled answer fails after it; a warm engine answers well within
@@ -49,11 +49,7 @@ def stalling_server(
         "BOT_ENGINE_ACTION_TIMEOUT_SECONDS": str(10 * REPLY_TIMEOUT_SECONDS),
     }
     with ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{workdir / 'bot.db'}"
-        else:
-            require_postgres()
-            url = stack.enter_context(fresh_postgres_database())
+        url = stack.enter_context(store_url(request.param, workdir))
         server = stack.enter_context(live_server(workdir, url, extra_env=env))
         warm_up(server)
         yield server

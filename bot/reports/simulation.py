@@ -43,6 +43,7 @@ from typing import Any
 
 import httpx
 
+from bot.bench.systems import free_port, stop
 from bot.config import Settings
 from bot.reports import phrases
 from bot.reports.agents_script import ScriptedAgent
@@ -266,7 +267,7 @@ def run_simulation(
 
     workdir = Path(tempfile.mkdtemp(prefix="simulate-"))
     handoff, logins = handoff_file(workdir, plan)
-    port = _free_port()
+    port = free_port()
     database = f"sqlite:///{workdir / 'bot.db'}"
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
@@ -309,34 +310,28 @@ def run_simulation(
 
 @contextlib.contextmanager
 def _server(env: dict[str, str], workdir: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """`python -m bot run` with `env`, its output added to the work folder's server.log."""
+    """`python -m bot run` with `env`, in a session of its own, logging to server.log.
+
+    Stopped as the bench stops its servers (`bot.bench.systems.stop`).
+    """
     with (workdir / "server.log").open("ab") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], env=env, stdout=log, stderr=log
+            [sys.executable, "-m", "bot", "run"],
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
         )
         try:
             yield server
         finally:
-            server.terminate()
-            try:
-                server.wait(30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(30)
+            stop(server)
 
 
 def day_start() -> datetime:
     """09:00 (UTC) of today: when the simulated day begins on the server's clock."""
     today = datetime.now(timezone.utc).date()
     return datetime.combine(today, datetime.min.time(), timezone.utc).replace(hour=START_HOUR)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_until_ready(url: str, server: subprocess.Popen[bytes], workdir: Path) -> None:
