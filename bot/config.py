@@ -84,6 +84,9 @@ class EngineSettings:
     reply_timeout_seconds: float = 30.0
     # A custom action that raises or takes longer hands the thread to a person.
     action_timeout_seconds: float = 5.0
+    # A rasa session ends at rest after this many customer messages (0: only by time),
+    # so that a long conversation's messages cost what its first ones do.
+    session_messages: int = 10
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,8 @@ def load_settings(
     # instead (a 503 that the client retries) rather than handing over with an apology.
     if not engine.action_timeout_seconds > 0:
         raise ConfigError(source, "engine.action_timeout_seconds", "must be above 0")
+    if engine.session_messages < 0:
+        raise ConfigError(source, "engine.session_messages", "must be 0 (no limit) or more")
     if (wrong := check_order_format(settings.brand.order_number)) is not None:
         raise ConfigError(source, "brand.order_number", wrong)
     check_clock(settings)

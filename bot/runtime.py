@@ -155,6 +155,7 @@ async def start_services(
         timeout=settings.engine.reply_timeout_seconds,
         action_timeout=settings.engine.action_timeout_seconds,
         default_language=language,
+        session_messages=settings.engine.session_messages,
     )
     await engine.start()
     # A claim on answering a message outlasts the engine's two calls (NLU, then the turn).

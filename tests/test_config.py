@@ -129,3 +129,9 @@ def test_the_clock_is_real_time_unless_a_factor_or_start_is_set(tmp_path: Path) 
 def test_a_wrong_clock_is_refused(tmp_path: Path, text: str, error: str) -> None:
     with pytest.raises(ConfigError, match=error):
         load_settings(write(tmp_path, text), environ={})
+
+
+def test_a_negative_session_length_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "engine:\n  session_messages: -1\n")
+    with pytest.raises(ConfigError, match=r"engine\.session_messages: must be 0 \(no limit\)"):
+        load_settings(path, environ={})

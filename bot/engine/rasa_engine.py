@@ -30,6 +30,7 @@ from bot.engine.actions import (
     validate_action_results_with_a_compiled_schema,
 )
 from bot.engine.logs import quiet_rasa
+from bot.engine.sessions import BoundedSessions
 from bot.engine.tracker_store import TurnTrackerStore
 from core import timing
 from core.errors import ConfigError, EngineUnavailable, ModelMissing
@@ -63,6 +64,8 @@ class RasaEngine:
         default_language: The brand's default language: response variants tagged
             with another (`metadata: {language: xx}`) go only to customers writing
             in it (`bot.engine.language_nlg`).
+        session_messages: Customer messages after which a rasa session ends at a
+            point of rest (`bot.engine.sessions`); 0: only when rasa's time runs out.
     """
 
     def __init__(
@@ -74,6 +77,7 @@ class RasaEngine:
         timeout: float = 30.0,
         action_timeout: float = 5.0,
         default_language: str = "en",
+        session_messages: int = 0,
     ) -> None:
         self.model_path = model_path
         self.default_language = default_language
@@ -81,6 +85,7 @@ class RasaEngine:
         self.actions_package = actions_package
         self.timeout = timeout
         self.action_timeout = action_timeout
+        self.session_messages = session_messages
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="rasa-engine", daemon=True
@@ -133,6 +138,7 @@ class RasaEngine:
                 raise EngineUnavailable("the engine is not running")
             started = time.perf_counter()
             new = await asyncio.to_thread(_agent_beside, old, model_path, self._endpoints)
+            BoundedSessions.install(new, self.session_messages)
             # One assignment: every call reads `_agent` once, so each message runs
             # wholly on the old agent or wholly on the new one.
             self._agent = new
@@ -216,6 +222,7 @@ class RasaEngine:
         if not agent.is_ready():
             raise ModelMissing(f"rasa could not load the model at {self.model_path}")
         TurnTrackerStore.install(agent)
+        BoundedSessions.install(agent, self.session_messages)
         return agent
 
     def _read_endpoints(self) -> AvailableEndpoints:
