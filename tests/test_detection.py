@@ -249,7 +249,8 @@ class TestClassifier:
         calm = detector.classifier.probabilities(self.CALM)
         assert min(frustrated) > 0.5, dict(zip(self.FRUSTRATED, frustrated, strict=True))
         assert max(calm) < 0.5, dict(zip(self.CALM, calm, strict=True))
-        assert detector.classifier.probability(self.CALM[0]) == pytest.approx(calm[0])
+        # One message takes einsum, many take BLAS: float32 sums in another order.
+        assert detector.classifier.probability(self.CALM[0]) == pytest.approx(calm[0], abs=1e-6)
 
 
 class TestMetrics:

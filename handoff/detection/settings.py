@@ -57,8 +57,8 @@ class ClassifierOptions:
     C: float = 0.5
     class_weight: str | None = "balanced_per_language"
     neighbours: int = 3  # nearest complaints and routine examples the vote compares
-    neighbour_weight: float = 0.5  # the vote's share of the logit beside the regression (0: off)
-    neighbour_sharpness: float = 30.0  # logit of the vote per unit of similarity difference
+    neighbour_weight: float = 0.6  # the vote's share of the logit beside the regression (0: off)
+    neighbour_sharpness: float = 40.0  # logit of the vote per unit of similarity difference
     cache_dir: str = "models/detector"
 
 
