@@ -103,5 +103,8 @@ async def test_timers_follow_a_scaled_clock() -> None:
         await asyncio.sleep(0.01)
     timer.cancel()
     assert len(runs) >= 6
-    assert time.monotonic() - began < 1.5  # at real time, six ticks would take 30 s
-    assert (runs[5] - runs[0]).total_seconds() >= 20  # one run per 5 clock seconds, not more
+    assert time.monotonic() - began < 3  # at real time, six ticks would take 30 s
+    # One run per 5 clock seconds, not more: each run lies in a later 5-second window than
+    # the one before (a run that woke late on a busy machine may lie in the next one).
+    windows = [int(run.timestamp() // 5) for run in runs]
+    assert all(later > earlier for earlier, later in zip(windows, windows[1:]))

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,9 @@ from bot.reports.seed import SeedPlan, seed_store, utc_today_end
 from tests.servers import LiveServer, handoff_config, live_server
 
 MANAGER = "  - {login: mona, display_name: Mona, role: manager}\n"
-TODAY = datetime.now(timezone.utc).date()
+# One end for the seed and the range, so that a run crossing midnight reads what it seeded.
+SEED_END = utc_today_end()
+TODAY = (SEED_END - timedelta(days=1)).date()
 RANGE: dict[str, Any] = {"from": (TODAY - timedelta(days=9)).isoformat(), "to": TODAY.isoformat()}
 
 
@@ -32,7 +34,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     url = f"sqlite:///{workdir / 'bot.db'}"
     with live_server(workdir, url, handoff=config) as running:
         seed_store(
-            url, SeedPlan(threads=400, end=utc_today_end(), days=10, agent_logins=["ana", "ben"])
+            url, SeedPlan(threads=400, end=SEED_END, days=10, agent_logins=["ana", "ben"])
         )
         yield running
 
