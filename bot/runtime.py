@@ -267,9 +267,12 @@ async def every(
     logged, not fatal.
     """
     name = name or getattr(job, "__qualname__", "job")
+    tick = 0
     while True:
         now = clock().timestamp()
-        tick = int(now // seconds) + 1
+        # The next tick after now, and never the last one again: a sleep may end a hair
+        # before its tick, and a quick job then finishes before the tick has come.
+        tick = max(int(now // seconds) + 1, tick + 1)
         await asyncio.sleep(max(0.0, real_seconds(clock, tick * seconds - now)))
         try:
             if await leases.claim(name, tick, real_seconds(clock, seconds)):

@@ -90,21 +90,34 @@ async def test_one_process_without_redis_runs_every_tick() -> None:
     assert len(runs) >= 6  # both timers run: nothing is leased on one process
 
 
+class CountedLeases(LocalLeases):
+    """One process's leases, remembering the ticks that were claimed."""
+
+    def __init__(self) -> None:
+        self.ticks: list[int] = []
+
+    async def claim(self, job: str, tick: int, seconds: float) -> bool:
+        self.ticks.append(tick)
+        return True
+
+
 async def test_timers_follow_a_scaled_clock() -> None:
     runs: list[datetime] = []
     clock = ScaledClock(100)  # a tick of 5 clock seconds comes every 0.05 s
+    leases = CountedLeases()
 
     async def check() -> None:
         runs.append(clock())
 
-    timer = asyncio.create_task(every(5, check, LocalLeases(), "sla", clock))
+    timer = asyncio.create_task(every(5, check, leases, "sla", clock))
     began = time.monotonic()
     while len(runs) < 6 and time.monotonic() - began < 5:
         await asyncio.sleep(0.01)
     timer.cancel()
     assert len(runs) >= 6
     assert time.monotonic() - began < 3  # at real time, six ticks would take 30 s
-    # One run per 5 clock seconds, not more: each run lies in a later 5-second window than
-    # the one before (a run that woke late on a busy machine may lie in the next one).
-    windows = [int(run.timestamp() // 5) for run in runs]
-    assert all(later > earlier for earlier, later in zip(windows, windows[1:]))
+    # One run per tick of 5 clock seconds, each once, none before its time (a sleep may
+    # end a hair early: 1 ms of real time is 0.1 s of this clock).
+    assert leases.ticks == sorted(set(leases.ticks)) and len(leases.ticks) == len(runs)
+    for tick, run in zip(leases.ticks, runs, strict=True):
+        assert run.timestamp() >= tick * 5 - 0.5

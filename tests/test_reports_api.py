@@ -33,9 +33,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     config.write_text(text)
     url = f"sqlite:///{workdir / 'bot.db'}"
     with live_server(workdir, url, handoff=config) as running:
-        seed_store(
-            url, SeedPlan(threads=400, end=SEED_END, days=10, agent_logins=["ana", "ben"])
-        )
+        seed_store(url, SeedPlan(threads=400, end=SEED_END, days=10, agent_logins=["ana", "ben"]))
         yield running
 
 
