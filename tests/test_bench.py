@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
+import psycopg2
 import pytest
+import yaml
 
 from bot.bench import (
     RoundResult,
@@ -19,6 +21,9 @@ from bot.bench import (
     summarise,
     vmrss_kb,
 )
+from bot.bench.systems import SharedStores, fresh_database, shared_endpoints
+from tests.conftest import require_postgres
+from tests.servers import POSTGRES_SERVER
 
 
 def test_percentile_interpolates_between_ranks() -> None:
@@ -132,6 +137,34 @@ def test_bench_options_refuse_what_cannot_run() -> None:
         BenchOptions(thread_length=1).check()
     with pytest.raises(BotError, match="--conversations"):
         BenchOptions(rounds=0).check()
+    with pytest.raises(BotError, match="--workers must"):
+        BenchOptions(workers=0).check()
+    with pytest.raises(BotError, match="needs --postgres and --redis"):
+        BenchOptions(workers=2).check()
+    shared = SharedStores("postgresql://postgres@127.0.0.1:5432", "redis://127.0.0.1:6379/0")
+    with pytest.raises(BotError, match="use --prefill 0"):
+        BenchOptions(workers=2, shared=shared).check()
+    BenchOptions(workers=2, shared=shared, prefill=0).check()
+    BenchOptions(workers=2, shared=shared, parts=("closed", "capacity")).check()
+
+
+def test_several_workers_get_fresh_shared_stores_that_are_dropped_after() -> None:
+    require_postgres()
+    with fresh_database(POSTGRES_SERVER) as url:
+        name = url.rsplit("/", 1)[1]
+        psycopg2.connect(url, connect_timeout=5).close()  # it exists and is empty
+        endpoints = yaml.safe_load(shared_endpoints(url, "redis://127.0.0.1:6379/0", "tag1"))
+    assert endpoints == {
+        "tracker_store": {
+            "type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
+            "db": name, "username": "postgres",
+        },
+        "lock_store": {
+            "type": "redis", "url": "127.0.0.1", "port": 6379, "key_prefix": "benchtag1",
+        },
+    }  # fmt: skip
+    with pytest.raises(psycopg2.OperationalError, match="does not exist"):
+        psycopg2.connect(url, connect_timeout=5)
 
 
 def test_growth_ratios_compare_the_last_window_and_the_fuller_stores() -> None:

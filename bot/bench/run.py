@@ -43,7 +43,7 @@ from bot.bench.growth import (
 from bot.bench.open_loop import StepResult, run_step
 from bot.bench.prefill import prefill_framework_store, prefill_tracker_store
 from bot.bench.stages import NESTED_HOOKS, PIPELINE_HOOKS, Sampler, format_stages, py_spy, split_cpu
-from bot.bench.systems import SCRIPT, Server, framework, rasa
+from bot.bench.systems import SCRIPT, Server, SharedStores, framework, rasa
 from bot.config import Settings
 from bot.engine import RasaProject
 from bot.errors import BotError, ModelMissing
@@ -71,6 +71,8 @@ class BenchOptions:
     open_conversations: int = 500
     prefill: int = 1_000_000
     profile: bool = False
+    workers: int = 1  # the framework's; above one they share `shared`
+    shared: SharedStores | None = None
 
     def check(self) -> None:
         """Refuse values that cannot make a run."""
@@ -85,6 +87,12 @@ class BenchOptions:
             )
         if self.thread_length < 2 or self.open_conversations < 0 or self.prefill < 0:
             raise BotError("--thread-length >= 2, --open-conversations and --prefill >= 0")
+        if self.workers < 1:
+            raise BotError("--workers must be at least 1")
+        if self.workers > 1 and self.shared is None:
+            raise BotError("--workers above 1 needs --postgres and --redis (the shared stores)")
+        if self.workers > 1 and self.prefill and "growth" in self.parts:
+            raise BotError("--prefill fills SQLite stores: with --workers above 1, use --prefill 0")
 
 
 def run_bench(settings: Settings, options: BenchOptions) -> int:
@@ -106,9 +114,12 @@ def run_bench(settings: Settings, options: BenchOptions) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="bot-bench-") as tmp, ExitStack() as stack:
             workdir = Path(tmp)
-            print(f"Starting the framework and rasa on {model.name} ...", file=sys.stderr)
+            workers = f" ({options.workers} workers)" if options.workers > 1 else ""
+            print(f"Starting the framework{workers} and rasa on {model.name} ...", file=sys.stderr)
             servers = {
-                "framework": stack.enter_context(framework(workdir, settings)),
+                "framework": stack.enter_context(
+                    framework(workdir, settings, options.workers, options.shared)
+                ),
                 "rasa": stack.enter_context(rasa(workdir, model, enable_api=options.profile)),
             }
             failed = asyncio.run(_parts(servers, options, document, charts))

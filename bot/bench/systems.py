@@ -2,7 +2,9 @@
 
 Each is started from scratch on free ports, in a session of its own, with a fresh
 SQLite tracker store (the framework also with a fresh store of its own, and its
-handoff detector on, as shipped), and stopped when the block ends.
+handoff detector on, as shipped), and stopped when the block ends. With several
+workers the framework runs as in production: its store and rasa's tracker store in
+fresh PostgreSQL databases (dropped afterwards), live events and rasa's lock in Redis.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
+import psycopg2
 
 from bot.bench.procfs import tree_usage
 from bot.config import Settings
@@ -73,25 +78,98 @@ class Server:
         return self.log_path.read_text(errors="replace")[-3000:]
 
 
+@dataclass(frozen=True)
+class SharedStores:
+    """Where several workers keep what they share (a PostgreSQL server, a Redis)."""
+
+    postgres: str  # a server's URL, e.g. postgresql://postgres@127.0.0.1:5432
+    redis: str  # e.g. redis://127.0.0.1:6379/0
+
+
 @contextmanager
-def framework(workdir: Path, settings: Settings) -> Iterator[Server]:
-    """`python -m bot run` with its own store and tracker store in `workdir`."""
+def framework(
+    workdir: Path, settings: Settings, workers: int = 1, shared: SharedStores | None = None
+) -> Iterator[Server]:
+    """`python -m bot run` with stores of its own.
+
+    One worker keeps them in SQLite files in `workdir`; several, in fresh databases on
+    `shared` (as in production), dropped when the block ends.
+    """
     port = free_port()
     endpoints = workdir / "framework-endpoints.yml"
-    trackers = workdir / "framework-trackers.db"
-    endpoints.write_text(_tracker_store(trackers))
-    store = workdir / "framework.db"
     env = {
-        "BOT_DATABASE_URL": f"sqlite:///{store}",
         "BOT_ENGINE_ENDPOINTS": str(endpoints),
         "BOT_SERVER_PORT": str(port),
         "BOT_CHANNELS_REST_SERVER_TIMING": "true",  # the stages' table
     }
     config = [] if settings.source == "(defaults)" else ["--config", settings.source]
     command = [sys.executable, "-m", "bot", *config, "run"]
-    with started("framework", command, env, workdir, port, "/health") as server:
+    trackers: Path | None = None  # the SQLite files, which the growth part fills
+    store: Path | None = None
+    with ExitStack() as stack:
+        if workers == 1:
+            trackers, store = workdir / "framework-trackers.db", workdir / "framework.db"
+            endpoints.write_text(_tracker_store(trackers))
+            env["BOT_DATABASE_URL"] = f"sqlite:///{store}"
+        else:
+            if shared is None:
+                raise BenchFailed("several workers need a PostgreSQL server and a Redis")
+            tag = uuid.uuid4().hex[:8]
+            env["BOT_DATABASE_URL"] = stack.enter_context(fresh_database(shared.postgres))
+            tracker_url = stack.enter_context(fresh_database(shared.postgres))
+            endpoints.write_text(shared_endpoints(tracker_url, shared.redis, tag))
+            env |= {
+                "BOT_SERVER_WORKERS": str(workers),
+                "BOT_EVENTS_REDIS_URL": shared.redis,
+                "BOT_EVENTS_REDIS_PREFIX": f"bench-{tag}",
+            }
+        server = stack.enter_context(started("framework", command, env, workdir, port, "/health"))
+        if workers > 1:  # /health answers once the first is ready
+            wait_for_engines(server, workers, timeout=300)
         server.tracker_db, server.store_db = trackers, store
         yield server
+
+
+@contextmanager
+def fresh_database(server_url: str) -> Iterator[str]:
+    """An empty PostgreSQL database on `server_url` for the block, dropped afterwards."""
+    name = f"bot_bench_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg2.connect(f"{server_url}/postgres", connect_timeout=5)
+    except psycopg2.OperationalError as error:
+        raise BenchFailed(f"cannot reach PostgreSQL at {server_url}: {error}") from error
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        yield f"{server_url}/{name}"
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def shared_endpoints(tracker_url: str, redis_url: str, tag: str) -> str:
+    """The rasa endpoints of several workers: a PostgreSQL tracker store, a Redis lock."""
+    tracker, redis = urlsplit(tracker_url), urlsplit(redis_url)
+    login = f", username: {tracker.username}" if tracker.username else ""
+    return (
+        f"tracker_store: {{type: SQL, dialect: postgresql, url: {tracker.hostname},"
+        f" port: {tracker.port or 5432}, db: {tracker.path.lstrip('/')}{login}}}\n"
+        f"lock_store: {{type: redis, url: {redis.hostname}, port: {redis.port or 6379},"
+        f" key_prefix: bench{tag}}}\n"
+    )
+
+
+def wait_for_engines(server: Server, workers: int, timeout: float) -> None:
+    """Wait until each worker has loaded its engine (its log line says so)."""
+    deadline = time.monotonic() + timeout
+    while server.log_path.read_text(errors="replace").count("Engine ready with") < workers:
+        if server.process.poll() is not None:
+            raise BenchFailed(f"{server.name} exited at start:\n{server.log_tail()}")
+        if time.monotonic() > deadline:
+            raise BenchFailed(f"{workers} engines not ready in {timeout:.0f} s")
+        time.sleep(0.5)
 
 
 @contextmanager

@@ -52,12 +52,22 @@ def add_commands(commands: Commands) -> None:
         help="messages (and tracker events) added to the stores for growth; 0: none",
     )
     command.add_argument("--profile", action="store_true", help="CPU per message by stage (py-spy)")
+    command.add_argument(
+        "--workers", type=int, default=1, help="the framework's workers (above 1: on --postgres)"
+    )
+    command.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="a PostgreSQL server for several workers, e.g. postgresql://postgres@127.0.0.1:5432",
+    )
+    command.add_argument("--redis", metavar="URL", help="a Redis for several workers")
     command.set_defaults(command=bench)
 
 
 def bench(args: argparse.Namespace, settings: Settings) -> int:
     """Load-test the framework against bare `rasa run` on the same model."""
     from bot.bench.run import BenchOptions, run_bench
+    from bot.bench.systems import SharedStores
 
     options = BenchOptions(
         output=Path(args.output),
@@ -75,5 +85,7 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
         open_conversations=args.open_conversations,
         prefill=args.prefill,
         profile=args.profile,
+        workers=args.workers,
+        shared=SharedStores(args.postgres, args.redis) if args.postgres and args.redis else None,
     )
     return run_bench(settings, options)
