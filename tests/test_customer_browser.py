@@ -55,6 +55,9 @@ def test_nobody_online_the_customer_leaves_a_contact_and_the_card_says_who_they_
     first_id = int(first.get_attribute("data-thread-id") or 0)
     expect(first.locator(".ticket__who")).to_have_text(f"Web chat visitor · {customer.chat_id[:6]}")
     resolve(server, first_id)
+    # The rating request comes on the page's event stream: wait for it, or it may land
+    # between the messages counted before "hello again" and those after.
+    expect(customer.messages("system").last).to_contain_text("1 (poor) to 5 (excellent)")
     customer.say("hello again")  # not a rating: a new thread
     customer.say("where is my order fh10234?")  # the bot answers it
     customer.say(COMPLAINT)
