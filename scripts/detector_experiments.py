@@ -116,17 +116,20 @@ def evaluate(data: Data, scorer: Scorer, detector: Detector | None = None) -> di
         ]
 
     out: dict[str, float] = {}
+    limit = detector.settings.threshold
     actual = [r.positive for r in sets.bitext_tuning]
     tuned = scores(sets.bitext_tuning)
     threshold = best_threshold(tuned, actual)
     out["bt_tune_f1"] = Confusion.of([s >= threshold for s in tuned], actual).macro_f1
     out["bt_tune_auc"] = roc_auc(tuned, actual) or 0.0
+    out["bt_tune_calm"] = calm_escalated(tuned, actual, detector.settings.threshold)
     scored = scores(sets.bitext_scored)
     actual = [r.positive for r in sets.bitext_scored]
     out["bt_f1"] = Confusion.of([s >= threshold for s in scored], actual).macro_f1
     out["bt_auc"] = roc_auc(scored, actual) or 0.0
     for split, rows in (("val", sets.sentiment_tuning), ("test", sets.sentiment_scored)):
         values = scores(rows)
+        out[f"{split}_calm"] = calm_escalated(values, [r.positive for r in rows], limit)
         for name, code in SENTIMENT_LANGUAGES.items():
             picked = [i for i, r in enumerate(rows) if r.group.startswith(name)]
             out[f"{split}_{code}"] = (
@@ -150,6 +153,12 @@ def evaluate(data: Data, scorer: Scorer, detector: Detector | None = None) -> di
     return out
 
 
+def calm_escalated(scores: list[float], actual: list[bool], threshold: float) -> float:
+    """The share of the rows that should not escalate whose score reaches `threshold`."""
+    calm = [score for score, positive in zip(scores, actual, strict=True) if not positive]
+    return sum(score >= threshold for score in calm) / max(1, len(calm))
+
+
 def show(name: str, figures: dict[str, float]) -> None:
     """One line: the tuning figures first (what selects), then the scored ones."""
     codes = list(SENTIMENT_LANGUAGES.values())
@@ -157,7 +166,8 @@ def show(name: str, figures: dict[str, float]) -> None:
     test = " ".join(f"{figures[f'test_{c}']:.2f}" for c in codes)
     print(
         f"{name:<34} TUNE bt {figures['bt_tune_f1']:.3f} val min {figures['val_min']:.3f} "
-        f"mean {figures['val_mean']:.3f} [{val}] rout {figures['routine_max']:.3f} | "
+        f"mean {figures['val_mean']:.3f} [{val}] rout {figures['routine_max']:.3f} "
+        f"calm esc bt {figures['bt_tune_calm']:.3f} val {figures['val_calm']:.3f} | "
         f"SCORED bt {figures['bt_f1']:.3f} test min {figures['test_min']:.3f} "
         f"mean {figures['test_mean']:.3f} [{test}]",
         flush=True,
@@ -347,6 +357,20 @@ def main(argv: list[str]) -> int:
         variants[f"lr0.5 lb+knn3 .6 sharp {sharpness:.0f}"] = lambda s=sharpness: (
             blend(logistic(data, 0.5, None, lw), knn(data, 3, s), 0.6),
             None,
+        )
+    # Issue 9, second round: a sharper vote over more neighbours ("lr0.5 lb+knn10 .5 sharp
+    # 100", in config/handoff.yml since) has the best bitext tuning macro-F1 and sentiment
+    # val mean AUC together; it reads more messages as complaints, so the escalation
+    # threshold went from 0.6 to 0.65 (see `calm_escalated`).
+    for k, sharpness, share in (
+        (5, 60.0, 0.6), (5, 80.0, 0.6), (5, 100.0, 0.6), (7, 80.0, 0.6), (10, 80.0, 0.6),
+        (7, 80.0, 0.5), (10, 60.0, 0.5), (10, 80.0, 0.5), (10, 100.0, 0.5),
+    ):  # fmt: skip
+        variants[f"lr0.5 lb+knn{k} .{share * 10:.0f} sharp {sharpness:.0f}"] = (
+            lambda k=k, s=sharpness, w=share: (
+                blend(logistic(data, 0.5, None, lw), knn(data, k, s), w),
+                None,
+            )
         )
     chosen = argv or list(variants)
     for name in chosen:

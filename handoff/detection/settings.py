@@ -56,9 +56,9 @@ class ClassifierOptions:
 
     C: float = 0.5
     class_weight: str | None = "balanced_per_language"
-    neighbours: int = 3  # nearest complaints and routine examples the vote compares
-    neighbour_weight: float = 0.6  # the vote's share of the logit beside the regression (0: off)
-    neighbour_sharpness: float = 40.0  # logit of the vote per unit of similarity difference
+    neighbours: int = 10  # nearest complaints and routine examples the vote compares
+    neighbour_weight: float = 0.5  # the vote's share of the logit beside the regression (0: off)
+    neighbour_sharpness: float = 100.0  # logit of the vote per unit of similarity difference
     cache_dir: str = "models/detector"
 
 
@@ -70,7 +70,7 @@ class DetectionSettings:
     The thread is escalated when the score reaches `threshold`.
     """
 
-    threshold: float = 0.6
+    threshold: float = 0.65
     complaint_min_probability: float = 0.5
     low_confidence_below: float = 0.45
     fallbacks_to_escalate: int = 2
