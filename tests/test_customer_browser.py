@@ -54,7 +54,12 @@ def test_nobody_online_the_customer_leaves_a_contact_and_the_card_says_who_they_
     expect(first).to_be_visible()
     first_id = int(first.get_attribute("data-thread-id") or 0)
     expect(first.locator(".ticket__who")).to_have_text(f"Web chat visitor · {customer.chat_id[:6]}")
+    shown = customer.messages().count()
     resolve(server, first_id)
+    # The resolution asks for a rating over the live stream: it is on the page before the
+    # customer types again (on a busy machine it came late, where `say` expected the
+    # customer's own message).
+    expect(customer.messages().nth(shown)).to_contain_text("from 1 (poor) to 5 (excellent)")
     customer.say("hello again")  # not a rating: a new thread
     customer.say("where is my order fh10234?")  # the bot answers it
     customer.say(COMPLAINT)
