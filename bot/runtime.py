@@ -270,7 +270,12 @@ async def every(
     while True:
         now = clock().timestamp()
         tick = int(now // seconds) + 1
-        await asyncio.sleep(max(0.0, real_seconds(clock, tick * seconds - now)))
+        # uvloop's timers may fire up to a millisecond early (libuv counts milliseconds):
+        # sleep again until the tick's time, or a scaled clock would run the tick before
+        # it, and run it a second time once its time comes.
+        while (left := tick * seconds - now) > 0:
+            await asyncio.sleep(real_seconds(clock, left))
+            now = clock().timestamp()
         try:
             if await leases.claim(name, tick, real_seconds(clock, seconds)):
                 logger.debug("Timed job %s runs tick %d here.", name, tick)
