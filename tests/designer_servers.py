@@ -23,7 +23,14 @@ import pytest
 from bot.config import Settings
 from bot.engine.project import RasaProject
 from bot.project_directory import use_project_directory
-from tests.servers import ROOT, LiveServer, handoff_config, live_server_with_passwords
+from tests.servers import (
+    ROOT,
+    LiveServer,
+    file_lock,
+    handoff_config,
+    live_server_with_passwords,
+    shared_temp,
+)
 
 FIXTURE = ROOT / "tests" / "fixtures" / "tiny_project"
 DESIGNER = "dana"
@@ -38,18 +45,21 @@ def model_path_for(directory: Path) -> Path:
 
 
 def trained_tiny_model(factory: pytest.TempPathFactory) -> Path:
-    """The tiny project's model, trained by the command line once per session."""
-    trained = factory.getbasetemp() / "tiny-trained"
-    if not trained.exists():
-        shutil.copytree(FIXTURE, trained)
-    model = model_path_for(trained)
-    if not model.exists():
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "train", "--project", str(trained)],
-            cwd=ROOT, capture_output=True, text=True, timeout=600,
-        )  # fmt: skip
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-        assert model.exists(), result.stdout[-2000:]
+    """The tiny project's model, trained by the command line once per session (the
+    first xdist worker to ask trains it, the others wait for it)."""
+    shared = shared_temp(factory)
+    with file_lock(shared / "tiny-trained.lock"):
+        trained = shared / "tiny-trained"
+        if not trained.exists():
+            shutil.copytree(FIXTURE, trained)
+        model = model_path_for(trained)
+        if not model.exists():
+            result = subprocess.run(
+                [sys.executable, "-m", "bot", "train", "--project", str(trained)],
+                cwd=ROOT, capture_output=True, text=True, timeout=600,
+            )  # fmt: skip
+            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+            assert model.exists(), result.stdout[-2000:]
     return model
 
 

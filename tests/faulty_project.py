@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from tests.designer_servers import FIXTURE, model_path_for
-from tests.servers import ROOT
+from tests.servers import ROOT, file_lock
 
 ADDITIONS = ROOT / "tests" / "fixtures" / "faulty_actions"
 
@@ -25,14 +25,16 @@ ADDITIONS = ROOT / "tests" / "fixtures" / "faulty_actions"
 def faulty_project() -> Path:
     """The faulty project, trained (again only if its files changed)."""
     project = ROOT / "models" / "test-projects" / "faulty"
-    _write(project)  # over the last one, keeping its models/
-    model = model_path_for(project)
-    if not model.exists():
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "train", "--project", str(project)],
-            cwd=ROOT, capture_output=True, text=True, timeout=900,
-        )  # fmt: skip
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    # One writer and trainer at a time (xdist's workers, or two runs in one checkout).
+    with file_lock(project.parent / "faulty.lock"):
+        _write(project)  # over the last one, keeping its models/
+        model = model_path_for(project)
+        if not model.exists():
+            result = subprocess.run(
+                [sys.executable, "-m", "bot", "train", "--project", str(project)],
+                cwd=ROOT, capture_output=True, text=True, timeout=900,
+            )  # fmt: skip
+            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return project
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import functools
+import itertools
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -19,6 +22,7 @@ from typing import Any, TypeVar
 
 import httpx
 import psycopg2
+import pytest
 import yaml
 
 from bot.cli.agent_admin import new_token, open_store, store_password
@@ -31,6 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_SERVER = os.environ.get("BOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 # Names of the databases tests create (several checkouts may share one server).
 DATABASE_PREFIX = os.environ.get("BOT_TEST_DATABASE_PREFIX", "bot_test_")
+# pytest-xdist's name for this worker process ("gw0", "gw1", ...; unset without -n).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 # Sanic's own setting (read from SANIC_*): a stopping server waits this long for open
 # requests, an event stream that a test's client still holds among them (default 15 s).
 QUICK_STOP = {"SANIC_GRACEFUL_SHUTDOWN_TIMEOUT": "1"}
@@ -49,10 +55,51 @@ def variants(response: str) -> set[str]:
     return {variant["text"] for variant in demo_domain()["responses"][response]}
 
 
+def _worker_number() -> int:
+    return int(WORKER[2:]) if WORKER.startswith("gw") and WORKER[2:].isdigit() else 0
+
+
+# The servers' ports, below the kernel's ephemeral range (Linux's default: 32768-60999),
+# so that no outgoing connection and no other process's `bind(0)` takes one between this
+# check and the server's own bind: each xdist worker has 1,000 of its own (worker 0, and
+# a run without xdist, from 20000; worker 1 from 21000, ...), walked from a random start
+# (two checkouts running at once rarely meet) and none handed out twice in a session.
+_PORTS = 1000
+_first = 20000 + _PORTS * (_worker_number() % 12)
+_offsets = itertools.count(random.randrange(_PORTS))
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port no server of this test run listens on, free when this returns."""
+    for _ in range(_PORTS):
+        port = _first + next(_offsets) % _PORTS
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {_first}-{_first + _PORTS - 1}")
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created if missing): one process at a time,
+    across pytest-xdist's workers; released when the holder exits, even by a crash."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def shared_temp(factory: pytest.TempPathFactory) -> Path:
+    """The session's temporary folder that every xdist worker sees (each worker's own
+    `getbasetemp()` is a folder inside it); without xdist, `getbasetemp()` itself."""
+    base = factory.getbasetemp()
+    return base.parent if WORKER else base
 
 
 def postgres_reachable() -> bool:
@@ -66,7 +113,7 @@ def postgres_reachable() -> bool:
 @contextmanager
 def fresh_postgres_database() -> Iterator[str]:
     """Create an empty database for one test (or session) and drop it afterwards."""
-    name = f"{DATABASE_PREFIX}{uuid.uuid4().hex[:12]}"
+    name = f"{DATABASE_PREFIX}{WORKER + '_' if WORKER else ''}{uuid.uuid4().hex[:12]}"
     admin = psycopg2.connect(f"{POSTGRES_SERVER}/test")
     admin.autocommit = True
     try:
