@@ -16,6 +16,7 @@ import socket
 from typing import Protocol
 
 logger = logging.getLogger(__name__)
+LEASE_MIN_MS = 60_000  # a tick's key lasts at least this long
 
 
 class Leases(Protocol):
@@ -57,9 +58,13 @@ class RedisLeases:
         self.holder = f"{socket.gethostname()}:{os.getpid()}"
 
     async def claim(self, job: str, tick: int, seconds: float) -> bool:
-        """Set the tick's key if nobody has; it lasts two periods, then expires."""
+        """Set the tick's key if nobody has; it expires after two periods or a minute.
+
+        A key names one tick, so a long life blocks no later tick: it keeps a worker
+        whose clock is late (by up to that long) from running the tick again.
+        """
         key = f"{self._prefix}:lease:{job}:{tick}"
-        expiry_ms = max(1000, int(seconds * 2000))
+        expiry_ms = max(LEASE_MIN_MS, int(seconds * 2000))
         return bool(await self._redis.set(key, self.holder, nx=True, px=expiry_ms))
 
     async def close(self) -> None:

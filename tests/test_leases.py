@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import pytest
+import redis
 
 from bot.leases import LocalLeases, RedisLeases
 from bot.runtime import every
@@ -28,6 +29,12 @@ async def test_one_of_two_workers_gets_each_tick() -> None:
         assert await first.claim("sla", 41, 15) is False  # a tick is run once, even by its holder
         assert await second.claim("sla", 42, 15) is True
         assert await second.claim("presence", 41, 15) is True  # each job has its own leases
+        # A tick's key outlives its tick (a late clock cannot run it again): a minute, or
+        # two periods if longer.
+        ttl = redis.Redis.from_url(REDIS_URL).pttl
+        assert 59_000 < ttl(f"{prefix}:lease:sla:41") <= 60_000
+        assert await first.claim("nightly", 1, 3600) is True
+        assert 7_199_000 < ttl(f"{prefix}:lease:nightly:1") <= 7_200_000
     finally:
         await first.close()
         await second.close()
