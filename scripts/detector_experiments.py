@@ -122,7 +122,7 @@ def evaluate(data: Data, scorer: Scorer, detector: Detector | None = None) -> di
     threshold = best_threshold(tuned, actual)
     out["bt_tune_f1"] = Confusion.of([s >= threshold for s in tuned], actual).macro_f1
     out["bt_tune_auc"] = roc_auc(tuned, actual) or 0.0
-    out["bt_tune_calm"] = calm_escalated(tuned, actual, detector.settings.threshold)
+    out["bt_tune_calm"] = calm_escalated(tuned, actual, limit)
     scored = scores(sets.bitext_scored)
     actual = [r.positive for r in sets.bitext_scored]
     out["bt_f1"] = Confusion.of([s >= threshold for s in scored], actual).macro_f1

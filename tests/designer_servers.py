@@ -44,6 +44,19 @@ def model_path_for(directory: Path) -> Path:
     return project.model_path(Path(settings.engine.model_dir))
 
 
+def train_project(project: Path, timeout: float = 600) -> Path:
+    """The model of `project`, trained by the command line unless it is there already."""
+    model = model_path_for(project)
+    if not model.exists():
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "train", "--project", str(project)],
+            cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        assert model.exists(), result.stdout[-2000:]
+    return model
+
+
 def trained_tiny_model(factory: pytest.TempPathFactory) -> Path:
     """The tiny project's model, trained by the command line once per session (the
     first xdist worker to ask trains it, the others wait for it)."""
@@ -52,15 +65,7 @@ def trained_tiny_model(factory: pytest.TempPathFactory) -> Path:
         trained = shared / "tiny-trained"
         if not trained.exists():
             shutil.copytree(FIXTURE, trained)
-        model = model_path_for(trained)
-        if not model.exists():
-            result = subprocess.run(
-                [sys.executable, "-m", "bot", "train", "--project", str(trained)],
-                cwd=ROOT, capture_output=True, text=True, timeout=600,
-            )  # fmt: skip
-            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-            assert model.exists(), result.stdout[-2000:]
-    return model
+        return train_project(trained)
 
 
 def tiny_project_copy(factory: pytest.TempPathFactory, name: str) -> Path:

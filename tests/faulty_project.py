@@ -9,14 +9,12 @@ in the repository), so its model is trained again only when its files change.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from tests.designer_servers import FIXTURE, model_path_for
+from tests.designer_servers import FIXTURE, train_project
 from tests.servers import ROOT, file_lock
 
 ADDITIONS = ROOT / "tests" / "fixtures" / "faulty_actions"
@@ -28,13 +26,7 @@ def faulty_project() -> Path:
     # One writer and trainer at a time (xdist's workers, or two runs in one checkout).
     with file_lock(project.parent / "faulty.lock"):
         _write(project)  # over the last one, keeping its models/
-        model = model_path_for(project)
-        if not model.exists():
-            result = subprocess.run(
-                [sys.executable, "-m", "bot", "train", "--project", str(project)],
-                cwd=ROOT, capture_output=True, text=True, timeout=900,
-            )  # fmt: skip
-            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        train_project(project, timeout=900)
     return project
 
 

@@ -12,10 +12,9 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +24,7 @@ import psycopg2
 import pytest
 import yaml
 
+from bot.bench.systems import fresh_database
 from bot.cli.agent_admin import new_token, open_store, store_password
 from bot.config import Settings, load_settings
 from bot.project_directory import use_project_directory
@@ -110,20 +110,10 @@ def postgres_reachable() -> bool:
     return True
 
 
-@contextmanager
-def fresh_postgres_database() -> Iterator[str]:
-    """Create an empty database for one test (or session) and drop it afterwards."""
-    name = f"{DATABASE_PREFIX}{WORKER + '_' if WORKER else ''}{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(f"{POSTGRES_SERVER}/test")
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        yield f"{POSTGRES_SERVER}/{name}"
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+def fresh_postgres_database() -> AbstractContextManager[str]:
+    """An empty database for one test (or session), dropped afterwards (the bench's)."""
+    prefix = f"{DATABASE_PREFIX}{WORKER + '_' if WORKER else ''}"
+    return fresh_database(POSTGRES_SERVER, prefix, admin_database="test")
 
 
 @dataclass

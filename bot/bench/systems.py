@@ -131,11 +131,17 @@ def framework(
 
 
 @contextmanager
-def fresh_database(server_url: str) -> Iterator[str]:
-    """An empty PostgreSQL database on `server_url` for the block, dropped afterwards."""
-    name = f"bot_bench_{uuid.uuid4().hex[:10]}"
+def fresh_database(
+    server_url: str, prefix: str = "bot_bench_", admin_database: str = "postgres"
+) -> Iterator[str]:
+    """An empty PostgreSQL database on `server_url` for the block, dropped afterwards.
+
+    Its name is `prefix` and a random part; it is created from a connection to
+    `admin_database`, which must exist.
+    """
+    name = f"{prefix}{uuid.uuid4().hex[:12]}"
     try:
-        admin = psycopg2.connect(f"{server_url}/postgres", connect_timeout=5)
+        admin = psycopg2.connect(f"{server_url}/{admin_database}", connect_timeout=5)
     except psycopg2.OperationalError as error:
         raise BenchFailed(f"cannot reach PostgreSQL at {server_url}: {error}") from error
     admin.autocommit = True
